@@ -1,0 +1,11 @@
+from core import roles as role_checks
+
+
+def roles(request):
+    """What the navigation may offer; the views check again on every request."""
+    user = request.user
+    return {
+        "can_upload": role_checks.can_upload(user),
+        "can_approve": role_checks.can_approve(user),
+        "user_roles": role_checks.roles_of(user),
+    }

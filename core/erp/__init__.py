@@ -1,0 +1,1 @@
+"""ERP connectors: ports and adapters. The ERP stays the system of record."""

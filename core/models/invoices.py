@@ -1,0 +1,231 @@
+"""Invoices and their lifecycle.
+
+Every status change goes through `Invoice.transition()`: it runs in a transaction, locks
+the row, checks the move against TRANSITIONS and writes exactly one audit event saying who
+or what moved it, why, and with which inputs. Nothing else assigns `status`.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from audit import chain
+from core.models.documents import Document
+from core.models.masterdata import PurchaseOrder, Vendor
+from core.money import MONEY, QUANTITY, RATE, UNIT_PRICE, currency_field
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received"
+    EXTRACTED = "extracted"
+    MATCHED = "matched"
+    NEEDS_REVIEW = "needs_review", "needs review"
+    PENDING_APPROVAL = "pending_approval", "pending approval"
+    APPROVED = "approved"
+    POSTED = "posted"
+    PAID = "paid"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+# The lifecycle of DESIGN.md. Anything not listed here is illegal.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset({Status.EXTRACTED, Status.NEEDS_REVIEW}),
+    Status.EXTRACTED: frozenset({Status.MATCHED, Status.NEEDS_REVIEW}),
+    Status.MATCHED: frozenset({Status.APPROVED, Status.PENDING_APPROVAL, Status.NEEDS_REVIEW}),
+    Status.NEEDS_REVIEW: frozenset(
+        {Status.PENDING_APPROVAL, Status.APPROVED, Status.REJECTED, Status.DUPLICATE}
+    ),
+    Status.PENDING_APPROVAL: frozenset({Status.APPROVED, Status.REJECTED, Status.NEEDS_REVIEW}),
+    Status.APPROVED: frozenset({Status.POSTED}),
+    Status.POSTED: frozenset({Status.PAID}),
+}
+TERMINAL = frozenset({Status.PAID, Status.REJECTED, Status.DUPLICATE})
+NEEDS_A_HUMAN = frozenset({Status.NEEDS_REVIEW, Status.PENDING_APPROVAL})
+
+
+class IllegalTransition(Exception):
+    def __init__(self, invoice_id, current, target):
+        super().__init__(f"Invoice {invoice_id} cannot go from {current} to {target}.")
+        self.current = current
+        self.target = target
+
+
+def actor_name(actor) -> str:
+    """A user's username, or a system component's name as given ("system:pipeline")."""
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def needing_a_human(self):
+        return self.filter(status__in=NEEDS_A_HUMAN)
+
+    def claim(self, pk: int, status: str, worker: str) -> bool:
+        """Compare-and-set: take the invoice for `worker` if it is still in `status` and
+        nobody holds a live claim. A crashed worker's claim expires after the lease."""
+        now = timezone.now()
+        return (
+            self.filter(pk=pk, status=status)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .update(
+                claimed_by=worker,
+                claimed_until=now + timedelta(seconds=settings.CLAIM_LEASE_SECONDS),
+            )
+            == 1
+        )
+
+    def release(self, pk: int, worker: str) -> None:
+        self.filter(pk=pk, claimed_by=worker).update(claimed_by="", claimed_until=None)
+
+
+class Invoice(models.Model):
+    Status = Status
+
+    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="invoice")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    vendor = models.ForeignKey(
+        Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    # The header fields of the `extract` contract, as read (and later corrected).
+    format = models.CharField(max_length=32, blank=True)
+    vendor_name = models.CharField(max_length=200, blank=True)
+    vendor_vat_id = models.CharField("vendor VAT id", max_length=32, blank=True)
+    vendor_iban = models.CharField("vendor IBAN", max_length=34, blank=True)
+    invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
+    invoice_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    currency = currency_field(blank=True)
+    net_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    tax_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    total_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    po_number = models.CharField("PO number", max_length=64, blank=True)
+    confidence = models.JSONField(default=dict, blank=True)
+    provenance = models.JSONField(default=dict, blank=True)
+    erp_reference = models.CharField(
+        "ERP reference", max_length=200, blank=True, help_text="Where posting put the invoice"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Operational, not business history: which worker holds the invoice and until when.
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["claimed_by", "claimed_until", "updated_at"])
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("approve_invoice", "Can approve or reject invoices"),
+            ("upload_document", "Can upload invoice documents"),
+        ]
+
+    def __str__(self):
+        return self.invoice_number or f"Invoice #{self.pk}"
+
+    @property
+    def is_terminal(self):
+        return self.status in TERMINAL
+
+    def open_exceptions(self):
+        return self.exceptions.filter(resolved_at__isnull=True)
+
+    def transition(self, target: str, *, actor, reason: str, inputs=None, **changes) -> None:
+        """Move to `target` if the lifecycle allows it from the current state.
+
+        `changes` are field values saved in the same transaction; `inputs` are the numbers and
+        rules that decided the move, kept in the audit event.
+        """
+        with transaction.atomic():
+            locked = Invoice.objects.select_for_update().get(pk=self.pk)
+            if target not in TRANSITIONS.get(locked.status, ()):
+                raise IllegalTransition(self.pk, locked.status, target)
+            source = locked.status
+            locked.status = target
+            for name, value in changes.items():
+                setattr(locked, name, value)
+            locked._change_reason = reason
+            locked.save()
+            chain.record(
+                f"invoice.{target}",
+                actor=actor_name(actor),
+                invoice_id=self.pk,
+                payload={"from": source, "to": target, "reason": reason, "inputs": inputs or {}},
+            )
+        self.refresh_from_db()
+
+    def send_to_review(
+        self, exceptions: list[dict], *, actor, reason: str, inputs=None, **changes
+    ) -> None:
+        """Needs a person: record each exception (code, sentence, numbers) with the move."""
+        with transaction.atomic():
+            self.transition(
+                Status.NEEDS_REVIEW,
+                actor=actor,
+                reason=reason,
+                inputs={**(inputs or {}), "exceptions": exceptions},
+                **changes,
+            )
+            InvoiceException.objects.bulk_create(
+                InvoiceException(
+                    invoice=self,
+                    code=item["code"],
+                    message=item["message"],
+                    details=item.get("details", {}),
+                )
+                for item in exceptions
+            )
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    item_code = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(**QUANTITY, null=True, blank=True)
+    unit_price = models.DecimalField(**UNIT_PRICE, null=True, blank=True)
+    amount = models.DecimalField(**MONEY, null=True, blank=True)
+    tax_rate = models.DecimalField(**RATE, null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["invoice", "position"]
+
+    def __str__(self):
+        return f"{self.position}. {self.description}"
+
+
+class InvoiceException(models.Model):
+    """Why an invoice needs a person: one typed finding with a sentence and its numbers.
+
+    (An AP "exception", not a Python one.) Codes are a fixed vocabulary owned by the stage
+    that raises them: UNREADABLE from extraction, PO_NOT_FOUND, PRICE_VARIANCE, ... from
+    matching.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="exceptions")
+    code = models.CharField(max_length=32, db_index=True)
+    message = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["invoice", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.code}: {self.message}"

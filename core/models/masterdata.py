@@ -1,0 +1,117 @@
+"""Master data the ERP owns: vendors, purchase orders and goods receipts."""
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.money import QUANTITY, RATE, UNIT_PRICE, cents, currency_field
+
+
+def compact_identifier(value: str) -> str:
+    """VAT ids and IBANs are stored and compared without spaces, dots or dashes."""
+    return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+class Vendor(models.Model):
+    name = models.CharField(max_length=200)
+    vat_id = models.CharField("VAT id", max_length=32, blank=True, db_index=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True, db_index=True)
+    address = models.TextField(blank=True)
+    external_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="The vendor's id in the ERP"
+    )
+    currency = currency_field(default="EUR")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.vat_id = compact_identifier(self.vat_id)
+        self.iban = compact_identifier(self.iban)
+        super().save(*args, **kwargs)
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    number = models.CharField(max_length=64, unique=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="purchase_orders")
+    currency = currency_field()
+    order_date = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-order_date", "number"]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def net_total(self):
+        return sum((line.net_amount for line in self.lines.all()), start=Decimal(0))
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    line_no = models.PositiveIntegerField()
+    item_code = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(**QUANTITY)
+    unit_price = models.DecimalField(**UNIT_PRICE)
+    tax_rate = models.DecimalField(**RATE, help_text="Percent, e.g. 19.000")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["purchase_order", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "line_no"], name="unique_po_line_no")
+        ]
+
+    def __str__(self):
+        return f"{self.purchase_order.number}/{self.line_no} {self.description}"
+
+    @property
+    def net_amount(self):
+        return cents(self.quantity * self.unit_price)
+
+
+class GoodsReceipt(models.Model):
+    number = models.CharField(max_length=64, unique=True)
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.PROTECT, related_name="receipts"
+    )
+    received_on = models.DateField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_on", "number"]
+
+    def __str__(self):
+        return self.number
+
+
+class GoodsReceiptLine(models.Model):
+    receipt = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    po_line = models.ForeignKey(
+        PurchaseOrderLine, on_delete=models.PROTECT, related_name="receipt_lines"
+    )
+    quantity = models.DecimalField(**QUANTITY)
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.receipt.number}: {self.quantity} x {self.po_line.description}"

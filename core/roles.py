@@ -1,0 +1,30 @@
+"""Roles are Django groups with permissions; every screen asks these questions, nothing else.
+
+The groups and their permissions are created by a migration (core 0002), so a fresh
+database has them and an admin can still adjust them in the Django admin.
+"""
+
+from django.contrib.auth.models import AnonymousUser, User
+
+CLERK, APPROVER, COMPLIANCE, ADMIN = "clerk", "approver", "compliance", "admin"
+ROLES = (CLERK, APPROVER, COMPLIANCE, ADMIN)
+
+
+def can_view_invoices(user: User | AnonymousUser) -> bool:
+    return user.has_perm("core.view_invoice")
+
+
+def can_upload(user: User | AnonymousUser) -> bool:
+    return user.has_perm("core.upload_document")
+
+
+def can_approve(user: User | AnonymousUser) -> bool:
+    return user.has_perm("core.approve_invoice")
+
+
+def roles_of(user: User | AnonymousUser) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return [ADMIN]
+    return sorted(name for name in user.groups.values_list("name", flat=True) if name in ROLES)

@@ -1,0 +1,29 @@
+"""django-q2 task functions: they take ids and call domain code, nothing more."""
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from core import pipeline
+from core.models import Invoice
+
+
+def process_invoice(invoice_id: int) -> str:
+    return pipeline.advance(invoice_id).status
+
+
+def enqueue_invoice(invoice_id: int) -> None:
+    """Queue the pipeline for an invoice once the current transaction has committed."""
+    transaction.on_commit(lambda: async_task("core.tasks.process_invoice", invoice_id))
+
+
+def resume_stalled() -> int:
+    """Queue every invoice still waiting for an automatic stage (after a crash, a restart,
+    or a queue that lost a task). Claims make a second run of a busy invoice harmless."""
+    stalled = Invoice.objects.filter(status__in=list(pipeline.STAGES)).exclude(
+        claimed_until__gt=timezone.now()
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    for invoice_id in ids:
+        async_task("core.tasks.process_invoice", invoice_id)
+    return len(ids)

@@ -1,0 +1,191 @@
+"""The screens: invoice list, invoice detail with its audit trail, upload, decisions."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from approvals import decisions
+from audit.models import AuditEvent
+from core import roles
+from core.forms import DecisionForm, UploadForm
+from core.models import Document, Invoice, Status
+from core.tasks import enqueue_invoice
+from extraction.intake import RefusedFile, receive
+from extraction.types import HEADER_FIELDS
+
+# Statuses whose rows refresh themselves while the pipeline works on them.
+IN_PROGRESS = {Status.RECEIVED, Status.EXTRACTED, Status.MATCHED, Status.APPROVED}
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _get_invoice_for_user(request: HttpRequest, pk: int) -> Invoice:
+    if not roles.can_view_invoices(request.user):
+        raise PermissionDenied
+    return get_object_or_404(
+        Invoice.objects.select_related("document", "vendor", "purchase_order"), pk=pk
+    )
+
+
+@login_required
+@require_GET
+def invoice_list(request: HtmxHttpRequest):
+    if not roles.can_view_invoices(request.user):
+        raise PermissionDenied
+    status = request.GET.get("status", "")
+    invoices = Invoice.objects.select_related("vendor").prefetch_related("exceptions")
+    if status in Status.values:
+        invoices = invoices.filter(status=status)
+    counts = dict(Invoice.objects.values_list("status").annotate(n=Count("id")).order_by())
+    page = Paginator(invoices, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/invoice_list.html",
+        {
+            "page": page,
+            "status": status,
+            "tabs": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+            "total": sum(counts.values()),
+            "in_progress": IN_PROGRESS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_row(request: HtmxHttpRequest, pk: int):
+    """One row of the list, polled by htmx while the pipeline is working on the invoice."""
+    invoice = _get_invoice_for_user(request, pk)
+    return render(
+        request, "core/invoice_row.html", {"invoice": invoice, "in_progress": IN_PROGRESS}
+    )
+
+
+@login_required
+@require_GET
+def invoice_detail(request: HtmxHttpRequest, pk: int):
+    invoice = _get_invoice_for_user(request, pk)
+    return render(
+        request,
+        "core/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "fields": _field_rows(invoice),
+            "lines": invoice.lines.all(),
+            "exceptions": invoice.exceptions.all(),
+            "events": AuditEvent.objects.for_invoice(invoice.pk),
+            "decision_form": DecisionForm(),
+            "can_decide": roles.can_approve(request.user) and invoice.status in decisions.DECIDABLE,
+            "in_progress": invoice.status in IN_PROGRESS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def invoice_decide(request: HtmxHttpRequest, pk: int):
+    invoice = _get_invoice_for_user(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect(invoice_detail, pk=pk)
+    decide = decisions.approve if form.cleaned_data["decision"] == "approve" else decisions.reject
+    try:
+        decide(invoice, request.user, form.cleaned_data["comment"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(invoice_detail, pk=pk)
+    if invoice.status == Status.APPROVED:
+        enqueue_invoice(invoice.pk)  # posting runs in the worker
+    messages.success(request, f"Invoice {invoice} {invoice.get_status_display()}.")
+    return redirect(invoice_detail, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HtmxHttpRequest):
+    if not roles.can_upload(request.user):
+        raise PermissionDenied
+    results, refused = [], []
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        for uploaded in form.cleaned_data["files"]:
+            try:
+                received = receive(
+                    uploaded.read(),
+                    name=uploaded.name,
+                    channel=Document.Channel.UPLOAD,
+                    actor=request.user,
+                    source={"uploaded_by": request.user.get_username()},
+                )
+            except RefusedFile as exc:
+                refused.append((uploaded.name, str(exc)))
+                continue
+            if received.created:
+                enqueue_invoice(received.invoice.pk)
+            results.append(received)
+        form = UploadForm()
+    return render(
+        request,
+        "core/upload.html",
+        {
+            "form": form,
+            "results": results,
+            "invoices": [r.invoice for r in results],
+            "refused": refused,
+            "in_progress": IN_PROGRESS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def document_file(request: HttpRequest, pk: int):
+    """The original file. Only PDFs and images are shown inline, sandboxed; the rest download."""
+    if not roles.can_view_invoices(request.user):
+        raise PermissionDenied
+    document = get_object_or_404(Document, pk=pk)
+    inline = document.content_type in INLINE_TYPES
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=not inline,
+        filename=document.original_name,
+        content_type=document.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def _field_rows(invoice: Invoice):
+    for name in HEADER_FIELDS:
+        provenance = invoice.provenance.get(name) or {}
+        yield {
+            "name": name,
+            "label": Invoice._meta.get_field(name).verbose_name,
+            "value": _display(getattr(invoice, name)),
+            "confidence": invoice.confidence.get(name),
+            "method": provenance.get("method", ""),
+            "page": provenance.get("page"),
+        }
+
+
+def _display(value):
+    """Dates as ISO dates and amounts with thousands separators, as clerks compare them."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return value

@@ -1,0 +1,44 @@
+"""Which reader reads a document: the first in READERS that applies wins.
+
+Readers are tried by what the bytes are, not by the file name, because mail attachments
+arrive as "scan0001.bin" or "invoice.pdf" that is really XML.
+"""
+
+from pathlib import Path
+
+from extraction.readers.pdf_text import PdfTextReader
+from extraction.readers.xml_invoice import XmlInvoiceReader
+from extraction.types import ExtractionResult, Reader, SourceFile, UnreadableDocument
+
+READERS: list[Reader] = [XmlInvoiceReader(), PdfTextReader()]
+
+
+def extract_source(source: SourceFile) -> ExtractionResult:
+    if not source.data:
+        raise UnreadableDocument("The file is empty (0 bytes)")
+    for reader in READERS:
+        if reader.applies(source):
+            try:
+                return reader.read(source)
+            except UnreadableDocument:
+                raise
+            except Exception as exc:
+                # A reader bug on a strange file must not take the intake queue down;
+                # the clerk sees the file as unreadable and the cause stays in the chain.
+                raise UnreadableDocument(
+                    f"{source.name} could not be read ({reader.name}): {exc}"
+                ) from exc
+    raise UnreadableDocument(
+        f"{source.name or 'The file'} is not a supported invoice format (PDF or e-invoice XML)"
+    )
+
+
+def extract_path(path: str | Path) -> ExtractionResult:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnreadableDocument(f"{path} does not exist") from exc
+    except OSError as exc:
+        raise UnreadableDocument(f"{path} cannot be opened: {exc.strerror or exc}") from exc
+    return extract_source(SourceFile(name=path.name, data=data))

@@ -1,0 +1,303 @@
+"""Template-free header fields from positioned words.
+
+A label ("Invoice No:", "Rechnungsdatum", "Total TTC") announces a field; its value is in
+the same phrase, in the next phrase to the right, or just beneath it. Amounts are then
+chosen so that the arithmetic holds (net + tax = total), and confidence says how much
+evidence stands behind each value:
+
+- 0.95  amounts that the arithmetic confirms
+- 0.9   an IBAN whose checksum holds
+- 0.85  a labelled value that parses as what the label promises
+- 0.6   a labelled amount the arithmetic cannot confirm
+- 0.4   a guess from a pattern alone, with no label
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import product
+
+from extraction.labels import BUYER_LABELS, DOCUMENT_TITLES, match_label
+from extraction.layout import Box, Line, Segment, Word, group_lines, segment_after, segments_below
+from extraction.line_items import find_line_items
+from extraction.parsing import (
+    CURRENCY_CODES,
+    CURRENCY_SYMBOLS,
+    Conventions,
+    currencies_in,
+    find_iban,
+    parse_amount,
+    parse_date,
+    vat_ids_in,
+)
+from extraction.types import (
+    AMOUNT_FIELDS,
+    DATE_FIELDS,
+    ExtractedField,
+    ExtractionResult,
+    FieldValue,
+    Provenance,
+)
+
+CONFIRMED, CHECKSUM, LABELLED, UNCONFIRMED, GUESS = 0.95, 0.9, 0.85, 0.6, 0.4
+_LEGAL_FORM = re.compile(
+    r"(?:^|\s)(?:gmbh(?:\s*&\s*co\.?\s*kg)?|ag|kg|ohg|ug|e\.\s?k\.|ltd\.?|limited|llc|"
+    r"inc\.?|corp\.?|corporation|plc|sarl|s\.a\.r\.l\.|sas|sa|s\.a\.|bv|b\.v\.|nv|n\.v\.|"
+    r"oy|ab|a/s|aps|srl|s\.r\.l\.|spa|s\.p\.a\.)$",
+    re.IGNORECASE,
+)
+_TAX_ID_LABEL = re.compile(r"vat|ust|tva|mwst|btw|tax|uid|steuer", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    value: FieldValue
+    priority: int  # the label's rank for its field; lower is more specific
+    order: int  # reading order, to prefer the first occurrence
+    page: int
+    bbox: Box
+
+    def field(self, confidence: float) -> ExtractedField:
+        return ExtractedField(self.value, confidence, Provenance("text", self.page, self.bbox))
+
+
+def extract_fields(words: list[Word], fmt: str = "pdf-text") -> ExtractionResult:
+    lines = group_lines(words)
+    conventions = Conventions.of("\n".join(line.text for line in lines))
+    buyer = buyer_segments(lines)
+    candidates = labelled_candidates(lines, conventions)
+    result = ExtractionResult(format=fmt, lines=find_line_items(lines, conventions))
+
+    for name in ("invoice_number", "invoice_date", "due_date", "po_number"):
+        if candidates.get(name):
+            best = min(candidates[name], key=lambda c: (c.priority, c.order))
+            result.fields[name] = best.field(LABELLED)
+    if "invoice_date" not in result.fields:
+        first_date = _first_date(lines, conventions)
+        if first_date:
+            result.fields["invoice_date"] = first_date.field(GUESS)
+
+    result.fields.update(choose_amounts(candidates, result.lines))
+    for name, found in (
+        ("vendor_name", vendor_name(lines, buyer)),
+        ("vendor_vat_id", vendor_vat_id(lines, buyer)),
+        ("vendor_iban", vendor_iban(lines, buyer)),
+        ("currency", currency(lines)),
+    ):
+        if found:
+            result.fields[name] = found
+    return result
+
+
+def labelled_candidates(lines: list[Line], conventions: Conventions):
+    candidates: dict[str, list[Candidate]] = {}
+    order = 0
+    for index, line in enumerate(lines):
+        for segment in line.segments:
+            label = match_label(segment.text)
+            if not label:
+                continue
+            order += 1
+            found = _value_for(label, segment, line, lines, index, conventions)
+            if found:
+                value, box = found
+                candidates.setdefault(label.field, []).append(
+                    Candidate(value, label.priority, order, segment.page, box)
+                )
+    return candidates
+
+
+def _value_for(label, segment: Segment, line: Line, lines: list[Line], index, conventions):
+    parse = _parser(label.field, conventions)
+    if label.rest:
+        value = parse(label.rest)
+        if value is not None:
+            rest_words = segment.words[-len(label.rest.split()) :]
+            return value, Segment(rest_words).bbox
+        # More words after the label that are not its value: a different label
+        # ("VAT Reg. No."), so do not go looking for a value elsewhere.
+        if re.search(r"[^\W\d_]", _strip_currency(label.rest)):
+            return None
+    neighbours = [segment_after(segment, line), *segments_below(segment, lines, index)]
+    for neighbour in neighbours:
+        if neighbour is None or match_label(neighbour.text):
+            continue
+        value = parse(neighbour.text)
+        if value is not None:
+            return value, neighbour.bbox
+    return None
+
+
+def _parser(name: str, conventions: Conventions):
+    if name in DATE_FIELDS:
+        return lambda text: parse_date(text, conventions)
+    if name in AMOUNT_FIELDS:
+        return lambda text: _amount(text, conventions)
+    return _reference
+
+
+def _amount(text: str, conventions: Conventions):
+    value = parse_amount(text, conventions)
+    if value is None and text.split():
+        value = parse_amount(text.split()[-1], conventions)
+    return value
+
+
+def _reference(text: str) -> str | None:
+    """An invoice or order number: one token holding at least one digit."""
+    tokens = text.split()
+    if not tokens:
+        return None
+    token = tokens[0].strip(":#").rstrip(".,;")
+    if len(token) < 2 or not any(char.isdigit() for char in token):
+        return None
+    return token
+
+
+def _strip_currency(text: str) -> str:
+    for code in [*CURRENCY_CODES, *CURRENCY_SYMBOLS]:
+        text = text.replace(code, "").replace(code.lower(), "")
+    return text
+
+
+def choose_amounts(candidates, lines) -> dict[str, ExtractedField]:
+    """Net, tax and total, preferring the combination where net + tax = total."""
+    nets = candidates.get("net_amount", [])
+    taxes = candidates.get("tax_amount", [])
+    totals = candidates.get("total_amount", [])
+    # Several VAT rates print one tax line each; their sum is the tax amount.
+    tax_options = list(taxes)
+    if len({tax.bbox for tax in taxes}) > 1 and len({tax.page for tax in taxes}) == 1:
+        tax_options.append(_sum(taxes))
+    for net, tax, total in product(nets, tax_options, totals):
+        if net.value + tax.value == total.value:
+            return {
+                "net_amount": net.field(CONFIRMED),
+                "tax_amount": tax.field(CONFIRMED),
+                "total_amount": total.field(CONFIRMED),
+            }
+    chosen = {}
+    lines_sum = sum(item.amount for item in lines) if lines else None
+    for name, found in (("net_amount", nets), ("tax_amount", taxes), ("total_amount", totals)):
+        if found:
+            best = min(found, key=lambda c: (c.priority, c.order))
+            confirmed = name == "net_amount" and best.value == lines_sum
+            chosen[name] = best.field(CONFIRMED if confirmed else UNCONFIRMED)
+    return chosen
+
+
+def _sum(taxes: list[Candidate]) -> Candidate:
+    boxes = [tax.bbox for tax in taxes]
+    box = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    return Candidate(sum(tax.value for tax in taxes), 0, taxes[0].order, taxes[0].page, box)
+
+
+def _first_date(lines: list[Line], conventions: Conventions) -> Candidate | None:
+    for order, line in enumerate(lines):
+        for segment in line.segments:
+            value = parse_date(segment.text, conventions)
+            if value:
+                return Candidate(value, 99, order, segment.page, segment.bbox)
+    return None
+
+
+def buyer_segments(lines: list[Line]) -> set[int]:
+    """ids of the phrases in the buyer's address block, under "Bill to" and the like."""
+    zone: set[int] = set()
+    for index, line in enumerate(lines):
+        for segment in line.segments:
+            if not BUYER_LABELS.match(segment.text):
+                continue
+            zone.add(id(segment))
+            bottom = segment.bbox[3]
+            for below in lines[index + 1 : index + 8]:
+                if below.page != line.page or below.top - bottom > segment.height * 2.5:
+                    break
+                column = [s for s in below.segments if abs(s.x0 - segment.x0) < 12]
+                if not column:
+                    break
+                zone.update(id(s) for s in column)
+                bottom = below.bottom
+    return zone
+
+
+def vendor_name(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
+    """The most prominent name at the top of page 1 that is not a title or a label."""
+    names = []
+    for order, line in enumerate([line for line in lines if line.page == 1][:15]):
+        for segment in line.segments:
+            # A sender line ("Acme GmbH · Street 1 · City") starts with the name.
+            text = re.split(r"\s[·|•]\s", segment.text)[0].strip(" ,")
+            if id(segment) not in buyer and _looks_like_name(text):
+                legal = bool(_LEGAL_FORM.search(text))
+                names.append((round(segment.height), legal, -order, text, segment))
+    if not names:
+        return None
+    height, legal, _, text, segment = max(names, key=lambda name: name[:3])
+    heights = sorted(name[0] for name in names)
+    prominent = height > heights[len(heights) // 2] * 1.2
+    confidence = 0.7 if legal or prominent else GUESS
+    return ExtractedField(text, confidence, Provenance("text", segment.page, segment.bbox))
+
+
+def _looks_like_name(text: str) -> bool:
+    letters = sum(char.isalpha() for char in text)
+    return (
+        letters >= 2
+        and letters >= len(text) / 2
+        and not text[0].isdigit()
+        and not match_label(text)
+        and not DOCUMENT_TITLES.match(text)
+        and not BUYER_LABELS.match(text)
+        and not re.search(r"@|www\.|https?:|\bpage\b|\bseite\b", text, re.IGNORECASE)
+    )
+
+
+def vendor_vat_id(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
+    found = []
+    for order, line in enumerate(lines):
+        for segment in line.segments:
+            if id(segment) in buyer:
+                continue
+            for vat_id in vat_ids_in(segment.text):
+                labelled = bool(_TAX_ID_LABEL.search(line.text))
+                found.append((not labelled, order, vat_id, segment))
+    if not found:
+        return None
+    unlabelled, _, vat_id, segment = min(found, key=lambda item: item[:2])
+    return ExtractedField(
+        vat_id, GUESS if unlabelled else LABELLED, Provenance("text", segment.page, segment.bbox)
+    )
+
+
+def vendor_iban(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
+    for line in lines:
+        words = [w for s in line.segments if id(s) not in buyer for w in s.words]
+        found = find_iban([word.text for word in words])
+        if found:
+            iban, start, end = found
+            box = Segment(words[start:end]).bbox
+            return ExtractedField(iban, CHECKSUM, Provenance("text", line.page, box))
+    return None
+
+
+def currency(lines: list[Line]) -> ExtractedField | None:
+    seen = Counter()
+    first_word: dict[str, Word] = {}
+    for line in lines:
+        for word in line.words:
+            for code in currencies_in(word.text):
+                seen[code] += 1
+                first_word.setdefault(code, word)
+    if not seen:
+        return None
+    code, _ = seen.most_common(1)[0]
+    word = first_word[code]
+    confidence = LABELLED if len(seen) == 1 else UNCONFIRMED
+    box = (word.x0, word.top, word.x1, word.bottom)
+    return ExtractedField(code, confidence, Provenance("text", word.page, box))

@@ -1,0 +1,177 @@
+"""Reading values out of printed text: amounts, dates, IBANs, VAT ids, currencies.
+
+Conventions differ by country (1.234,56 vs 1,234.56; 03/04 as March or April), so the
+parsers take the document's convention, which `Conventions.of()` infers from the whole text.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
+CURRENCY_CODES = {"EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "JPY"}
+# Countries whose VAT ids we recognise by pattern (EU, plus GB, XI, CH and NO).
+VAT_COUNTRIES = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "GB", "XI", "CH", "NO",
+}  # fmt: skip
+MONTHS = {
+    # English, German, French; abbreviations are matched by their first three letters.
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7,
+    "oktober": 10, "dezember": 12,
+    "janvier": 1, "février": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7,
+    "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12,
+}  # fmt: skip
+_MONTH_ABBREVIATIONS = {name[:3]: number for name, number in MONTHS.items()}
+
+_NUMBER = re.compile(r"[-+(]?\d[\d.,'\u202f\u00a0 ]*\)?")
+_GROUPED = re.compile(r"^\d{1,3}([.,'\u202f\u00a0 ]\d{3})+$")
+
+
+@dataclass(frozen=True)
+class Conventions:
+    decimal_comma: bool = False  # 1.234,56
+    month_first: bool = False  # 03/12/2026 is March 12
+
+    @classmethod
+    def of(cls, text: str) -> "Conventions":
+        commas = len(re.findall(r"\d,\d{2}(?!\d)", text))
+        points = len(re.findall(r"\d\.\d{2}(?!\d)", text))
+        first_over_12 = second_over_12 = False
+        for first, second in re.findall(r"\b(\d{1,2})/(\d{1,2})/\d{4}\b", text):
+            first_over_12 |= int(first) > 12
+            second_over_12 |= int(second) > 12
+        # Any date that can only be read one way settles it; otherwise dollars mean en-US.
+        us_hint = "$" in text or "USD" in text
+        month_first = second_over_12 or (us_hint and not first_over_12)
+        return cls(decimal_comma=commas > points, month_first=month_first)
+
+
+def parse_amount(text: str, conventions: Conventions) -> Decimal | None:
+    """A money amount or quantity, with any currency symbol or code around it ignored."""
+    cleaned = text.strip()
+    for symbol in [*CURRENCY_SYMBOLS, *CURRENCY_CODES]:
+        cleaned = cleaned.replace(symbol, "")
+    cleaned = cleaned.strip()
+    if not cleaned or not _NUMBER.fullmatch(cleaned):
+        return None
+    negative = cleaned.startswith(("-", "(")) or cleaned.endswith(")")
+    digits = cleaned.strip("-+() ")
+    decimal_mark = "," if conventions.decimal_comma else "."
+    if "," in digits and "." in digits:
+        decimal_mark = "," if digits.rfind(",") > digits.rfind(".") else "."
+    whole, mark, fraction = digits.rpartition(decimal_mark)
+    if not mark:
+        whole, fraction = digits, ""
+    if whole and not (whole.isdigit() or _GROUPED.match(whole)):
+        return None
+    if fraction and not fraction.isdigit():
+        return None
+    try:
+        value = Decimal(re.sub(r"\D", "", whole or "0") + ("." + fraction if fraction else ""))
+    except InvalidOperation:
+        return None
+    return -value if negative else value
+
+
+def parse_date(text: str, conventions: Conventions) -> date | None:
+    text = text.strip().rstrip(".,;")
+    for parse in (_iso, _numeric, _day_month_name, _month_name_day):
+        found = parse(text, conventions)
+        if found:
+            return found
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _iso(text, _conventions):
+    match = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
+    return match and _safe_date(*map(int, match.groups()))
+
+
+def _numeric(text, conventions):
+    match = re.search(r"\b(\d{1,2})([./-])(\d{1,2})\2(\d{4})\b", text)
+    if not match:
+        return None
+    first, separator, second, year = match.groups()
+    day, month = int(first), int(second)
+    # Dots are always day first (German, French); slashes follow the document.
+    if separator != "." and conventions.month_first:
+        day, month = month, day
+    if month > 12 >= day:
+        day, month = month, day
+    return _safe_date(int(year), month, day)
+
+
+def _month_number(name: str) -> int | None:
+    name = name.lower().rstrip(".")
+    return MONTHS.get(name) or (_MONTH_ABBREVIATIONS.get(name[:3]) if len(name) >= 3 else None)
+
+
+def _day_month_name(text, _conventions):
+    match = re.search(r"\b(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})\b", text)
+    month = match and _month_number(match.group(2))
+    return month and _safe_date(int(match.group(3)), month, int(match.group(1)))
+
+
+def _month_name_day(text, _conventions):
+    match = re.search(r"\b([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", text)
+    month = match and _month_number(match.group(1))
+    return month and _safe_date(int(match.group(3)), month, int(match.group(2)))
+
+
+def find_iban(tokens: list[str]) -> tuple[str, int, int] | None:
+    """The first valid IBAN in a run of tokens, with the token span it takes.
+
+    Printed IBANs come in groups of four, so tokens are joined until the checksum holds;
+    the longest valid run wins, as a shorter prefix can pass mod 97 by chance.
+    """
+    for start, token in enumerate(tokens):
+        token = token.strip(":,;").upper()
+        if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]*", token):
+            continue
+        candidate, best = token, None
+        for end in range(start + 1, min(len(tokens), start + 10) + 1):
+            if is_iban(candidate):
+                best = (candidate, start, end)
+            if end == len(tokens):
+                break
+            following = tokens[end].strip(",;").upper()
+            if not following.isalnum() or len(candidate) + len(following) > 34:
+                break
+            candidate += following
+        if best:
+            return best
+    return None
+
+
+def is_iban(text: str) -> bool:
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", text):
+        return False
+    rearranged = text[4:] + text[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def vat_ids_in(text: str) -> list[str]:
+    found = []
+    for match in re.finditer(r"(?=\b([A-Z]{2}) ?([0-9A-Z]{8,12})\b)", text.upper()):
+        country, rest = match.groups()
+        if country in VAT_COUNTRIES and sum(c.isdigit() for c in rest) >= 7:
+            found.append(country + rest)
+    return found
+
+
+def currencies_in(text: str) -> list[str]:
+    found = [CURRENCY_SYMBOLS[char] for char in text if char in CURRENCY_SYMBOLS]
+    found += [code for code in re.findall(r"\b[A-Z]{3}\b", text) if code in CURRENCY_CODES]
+    return found

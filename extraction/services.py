@@ -1,0 +1,105 @@
+"""The extraction stage: a received invoice's document -> header fields, lines, vendor."""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.template.defaultfilters import pluralize
+
+from core.models import Invoice, InvoiceLine, Status
+from extraction.extract import extract_source
+from extraction.types import (
+    AMOUNT_FIELDS,
+    HEADER_FIELDS,
+    ExtractionResult,
+    SourceFile,
+    UnreadableDocument,
+)
+from extraction.vendors import recognise_vendor
+
+log = logging.getLogger(__name__)
+ACTOR = "system:extraction"
+# Amount columns hold 16 digits before the point; anything larger is not a real invoice.
+_LARGEST_AMOUNT = Decimal("1e16")
+
+
+def extract_invoice(invoice: Invoice) -> None:
+    document = invoice.document
+    source = SourceFile(document.original_name, document.read_bytes(), document.content_type)
+    try:
+        result = extract_source(source)
+    except UnreadableDocument as exc:
+        _unreadable(invoice, str(exc))
+        return
+    except Exception as exc:  # a reader bug must not leave the invoice stuck in "received"
+        log.exception("reader failed on document %s", document.pk)
+        _unreadable(invoice, f"The document could not be read ({type(exc).__name__}: {exc}).")
+        return
+    record_extraction(invoice, result)
+
+
+def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
+    fields = {name: _fit(invoice, name, result.value(name)) for name in HEADER_FIELDS}
+    match = recognise_vendor(
+        vat_id=fields["vendor_vat_id"], iban=fields["vendor_iban"], name=fields["vendor_name"]
+    )
+    found = [name for name in HEADER_FIELDS if fields[name] not in ("", None)]
+    with transaction.atomic():
+        invoice.lines.all().delete()
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=invoice,
+                position=position,
+                item_code=line.item_code[:64],
+                description=line.description[:500],
+                quantity=_bounded(line.quantity),
+                unit_price=_bounded(line.unit_price),
+                amount=_bounded(line.amount),
+                tax_rate=line.tax_rate
+                if line.tax_rate is not None and abs(line.tax_rate) < 1000
+                else None,
+            )
+            for position, line in enumerate(result.lines, start=1)
+        )
+        invoice.transition(
+            Status.EXTRACTED,
+            actor=ACTOR,
+            reason=f"Read {len(found)} of {len(HEADER_FIELDS)} fields and "
+            f"{len(result.lines)} line{pluralize(len(result.lines))} as {result.format}",
+            inputs={
+                "format": result.format,
+                "fields_found": found,
+                "vendor_recognised_by": match.by,
+                "vendor_id": match.vendor.pk if match.vendor else None,
+            },
+            format=result.format,
+            vendor=match.vendor,
+            confidence={name: f.confidence for name, f in result.fields.items()},
+            provenance={name: f.provenance.as_json() for name, f in result.fields.items()},
+            **fields,
+        )
+
+
+def _unreadable(invoice: Invoice, message: str) -> None:
+    invoice.send_to_review(
+        [{"code": "UNREADABLE", "message": message}],
+        actor=ACTOR,
+        reason="The document could not be read",
+    )
+
+
+def _fit(invoice: Invoice, name: str, value):
+    """Hostile or garbled values must not break the save: trim text, drop absurd amounts."""
+    if name in AMOUNT_FIELDS:
+        return _bounded(value)
+    if value is None:
+        return None if name in ("invoice_date", "due_date") else ""
+    if isinstance(value, str):
+        return value[: Invoice._meta.get_field(name).max_length]
+    return value
+
+
+def _bounded(value: Decimal | None) -> Decimal | None:
+    if value is None or not value.is_finite() or abs(value) >= _LARGEST_AMOUNT:
+        return None
+    return value

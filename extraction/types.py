@@ -1,0 +1,122 @@
+"""What every reader produces: fields with confidence and provenance, and line items.
+
+These dataclasses are the boundary between extraction and the rest of the product; the
+`extract` command's JSON is their `as_json()`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+HEADER_FIELDS = (
+    "vendor_name",
+    "vendor_vat_id",
+    "vendor_iban",
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "net_amount",
+    "tax_amount",
+    "total_amount",
+    "po_number",
+)
+DATE_FIELDS = ("invoice_date", "due_date")
+AMOUNT_FIELDS = ("net_amount", "tax_amount", "total_amount")
+
+FieldValue = str | date | Decimal | None
+
+
+class UnreadableDocument(Exception):
+    """The file cannot be read at all; the message is shown to the clerk as it is."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    method: str  # "xml", "text", "ocr", "learned"
+    page: int | None = None  # 1-based
+    bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
+
+    def as_json(self):
+        return {
+            "page": self.page,
+            "bbox": list(self.bbox) if self.bbox else None,
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True)
+class ExtractedField:
+    value: FieldValue
+    confidence: float
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class LineItem:
+    description: str
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+    amount: Decimal | None = None
+    item_code: str = ""
+    tax_rate: Decimal | None = None
+
+    def as_json(self):
+        return {
+            "description": self.description,
+            "quantity": _json_value(self.quantity),
+            "unit_price": _json_value(self.unit_price),
+            "amount": _json_value(self.amount),
+            "item_code": self.item_code,
+            "tax_rate": _json_value(self.tax_rate),
+        }
+
+
+@dataclass
+class ExtractionResult:
+    format: str  # "ubl", "cii", "pdf-text", ...
+    fields: dict[str, ExtractedField] = field(default_factory=dict)
+    lines: list[LineItem] = field(default_factory=list)
+
+    def value(self, name: str) -> FieldValue:
+        found = self.fields.get(name)
+        return found.value if found else None
+
+    def as_json(self):
+        """The `extract` contract: every header field present, None where not found."""
+        fields = {name: _json_value(self.value(name)) for name in HEADER_FIELDS}
+        fields["lines"] = [line.as_json() for line in self.lines]
+        return {
+            "format": self.format,
+            "fields": fields,
+            "confidence": {name: f.confidence for name, f in self.fields.items()},
+            "provenance": {name: f.provenance.as_json() for name, f in self.fields.items()},
+        }
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The bytes of one document and what is known about it before reading."""
+
+    name: str
+    data: bytes
+    content_type: str = ""
+
+
+class Reader(Protocol):
+    """One way of reading a document. The first reader that applies wins."""
+
+    name: str
+
+    def applies(self, source: SourceFile) -> bool: ...
+
+    def read(self, source: SourceFile) -> ExtractionResult: ...
+
+
+def _json_value(value: FieldValue):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,100 @@
+"""Every screen in a real headless Chromium; screenshots go to var/screenshots/."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from core import demo, pipeline
+from core.models import Document, Invoice, Status
+from extraction.intake import receive
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _demo_company():
+    demo.seed_master_data()
+    for name, data in demo.inbox_documents():
+        received = receive(data, name=name, channel=Document.Channel.FOLDER, actor="system:test")
+        pipeline.advance(received.invoice.pk)
+
+
+def _sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", demo.DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/invoices/$"))
+
+
+def test_clerk_sees_the_list_and_an_exception_explained(page, live_server, screenshot):
+    _demo_company()
+    page.goto(f"{live_server.url}/invoices/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    screenshot("01-login")
+
+    _sign_in(page, live_server, "clara")
+    expect(page.locator("table.grid tbody tr")).to_have_count(Invoice.objects.count())
+    expect(page.locator(".tabs")).to_contain_text("Needs review")
+    screenshot("02-invoice-list")
+
+    page.click("a.tab-needs_review")
+    expect(page.locator("table.grid")).to_contain_text("PRICE_VARIANCE")
+    invoice = Invoice.objects.get(invoice_number="AC-2026-1203")
+    page.click(f"#invoice-{invoice.pk} a >> nth=0")
+    expect(page.locator(".exceptions")).to_contain_text("above purchase order 4500004")
+    expect(page.locator(".timeline")).to_contain_text("invoice.needs_review")
+    expect(page.locator(".decision")).to_have_count(0)  # a clerk does not decide
+    screenshot("03-invoice-detail-exception")
+
+
+def test_upload_shows_each_file_moving_through_the_pipeline(page, live_server, screenshot):
+    demo.seed_master_data()
+    files = dict(demo.inbox_documents())
+    _sign_in(page, live_server, "clara")
+    page.click("nav.mainnav >> text=Upload")
+    screenshot("04-upload")
+
+    page.set_input_files(
+        "#id_files",
+        [
+            {"name": n, "mimeType": "application/octet-stream", "buffer": files[n]}
+            for n in ("01-acme-ubl-clean.xml", "10-damaged-truncated.pdf")
+        ],
+    )
+    page.click("button[type=submit]")
+    expect(page.locator("h2")).to_contain_text("Received 2 files")
+    expect(page.locator("table.grid tbody tr")).to_have_count(2)
+    expect(page.locator("table.grid")).to_contain_text("Received")
+
+    # The worker's job, done here; the rows update themselves (htmx polling), no reload.
+    for invoice in Invoice.objects.all():
+        pipeline.advance(invoice.pk)
+    expect(page.locator("table.grid")).to_contain_text("Posted", timeout=10_000)
+    expect(page.locator("table.grid")).to_contain_text("UNREADABLE", timeout=10_000)
+    screenshot("05-upload-done")
+
+
+def test_approver_approves_from_the_invoice_page(page, live_server, screenshot):
+    _demo_company()
+    invoice = Invoice.objects.get(invoice_number="F-2026-0419")
+    assert invoice.status == Status.PENDING_APPROVAL
+    _sign_in(page, live_server, "arnold")
+
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    expect(page.locator(".decision")).to_be_visible()
+    screenshot("06-invoice-detail-approval")
+    page.fill("#id_comment", "Budget confirmed for the workshop")
+    page.click("button[value=approve]")
+
+    expect(page.locator(".messages")).to_contain_text("Approved")
+    invoice.refresh_from_db()
+    assert invoice.status == Status.APPROVED
+    pipeline.advance(invoice.pk)  # the worker posts it; the page refreshes itself
+    expect(page.locator(".headline .badge")).to_have_text("Posted", timeout=10_000)
+    expect(page.locator(".timeline")).to_contain_text("Budget confirmed for the workshop")
+    screenshot("07-invoice-posted")

@@ -1,0 +1,53 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from core.checks import check_production_settings
+from core.env import env_bool, env_decimal, env_int, env_str
+
+
+def test_env_helpers_reject_bad_values_loudly(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "maybe")
+    monkeypatch.setenv("X_INT", "ten")
+    monkeypatch.setenv("X_DEC", "1,5")
+    with pytest.raises(ImproperlyConfigured, match="X_BOOL"):
+        env_bool("X_BOOL", False)
+    with pytest.raises(ImproperlyConfigured, match="X_INT"):
+        env_int("X_INT", 1)
+    with pytest.raises(ImproperlyConfigured, match="X_DEC"):
+        env_decimal("X_DEC", "1")
+
+
+def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-the-file\n")
+    monkeypatch.setenv("SOME_SECRET_FILE", str(secret))
+    assert env_str("SOME_SECRET", "default") == "from-the-file"
+    monkeypatch.setenv("SOME_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="SOME_SECRET_FILE"):
+        env_str("SOME_SECRET")
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_production_refuses_development_defaults(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = settings.DEV_SECRET_KEY
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+
+    ids = {error.id for error in check_production_settings(None)}
+
+    assert ids == {"ledgerline.E001", "ledgerline.E002", "ledgerline.E003"}
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_production_with_real_values_passes(settings):
+    settings.DEBUG = False
+    settings.SECRET_KEY = "k3y-" + "x9Qa7Lm2" * 8
+    settings.ALLOWED_HOSTS = ["ap.example.com"]
+    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}
+    assert check_production_settings(None) == []
+
+
+def test_development_defaults_are_fine_with_debug_on(settings):
+    settings.DEBUG = True
+    assert check_production_settings(None) == []

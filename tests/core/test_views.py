@@ -1,0 +1,130 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django_q.conf import Conf
+
+from core.demo_documents import ubl_xml
+from core.models import Invoice, Status
+from extraction.intake import receive
+from tests.factories import demo_invoice, make_purchase_order, make_vendor
+
+
+@pytest.fixture
+def invoice(db):
+    vendor = make_vendor()
+    make_purchase_order(vendor)
+    data = ubl_xml(demo_invoice(vendor))
+    received = receive(data, name="inv.xml", channel="upload", actor="system:test")
+    received.invoice.transition(Status.NEEDS_REVIEW, actor="system:test", reason="setup")
+    return received.invoice
+
+
+def _urls(invoice):
+    return {
+        "list": ("get", reverse("invoice_list")),
+        "detail": ("get", reverse("invoice_detail", args=[invoice.pk])),
+        "row": ("get", reverse("invoice_row", args=[invoice.pk])),
+        "file": ("get", reverse("document_file", args=[invoice.document.pk])),
+        "upload": ("get", reverse("upload")),
+        "decide": ("post", reverse("invoice_decide", args=[invoice.pk])),
+    }
+
+
+# Who may open what: every URL for every role (and anonymous users go to the login page).
+ALLOWED = {
+    "clerk": {"list", "detail", "row", "file", "upload"},
+    "approver": {"list", "detail", "row", "file", "decide"},
+    "compliance": {"list", "detail", "row", "file"},
+    "outsider": set(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["clerk", "approver", "compliance", "outsider"])
+def test_every_url_is_allowed_or_forbidden_per_role(client, request, invoice, role):
+    client.force_login(request.getfixturevalue(role))
+    for name, (method, url) in _urls(invoice).items():
+        data = {"decision": "reject", "comment": "no"} if method == "post" else None
+        response = getattr(client, method)(url, data)
+        if name in ALLOWED[role]:
+            assert response.status_code in (200, 302), (role, name, response.status_code)
+        else:
+            assert response.status_code == 403, (role, name, response.status_code)
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_login(client, invoice):
+    for method, url in _urls(invoice).values():
+        response = getattr(client, method)(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_login_page_signs_in(client, clerk):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(reverse("login"), {"username": "clara", "password": "test-pass-123"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("invoice_list")
+
+
+@pytest.mark.django_db
+def test_upload_takes_several_files_and_queues_them(
+    client, clerk, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(Conf, "SYNC", True)  # django-q2 runs the queued task inline
+    make_purchase_order(make_vendor())
+    files = [
+        SimpleUploadedFile("a.xml", ubl_xml(demo_invoice()), "application/xml"),
+        SimpleUploadedFile("b.xml", ubl_xml(demo_invoice(invoice_number="INV-2")), "text/xml"),
+        SimpleUploadedFile("empty.pdf", b"", "application/pdf"),
+    ]
+    client.force_login(clerk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("upload"), {"files": files})
+
+    assert response.status_code == 200
+    assert Invoice.objects.count() == 3
+    statuses = dict(Invoice.objects.values_list("document__original_name", "status"))
+    assert statuses == {"a.xml": "posted", "b.xml": "posted", "empty.pdf": "needs_review"}
+    assert b"Received 3 files" in response.content
+    assert b"a.xml" in response.content
+    assert b"empty.pdf" in response.content
+
+
+@pytest.mark.django_db
+def test_detail_shows_fields_exceptions_and_audit_trail(client, clerk, invoice):
+    invoice.exceptions.create(code="PRICE_VARIANCE", message="Net is 25.00 EUR above the PO.")
+    client.force_login(clerk)
+
+    page = client.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
+
+    assert "PRICE_VARIANCE" in page
+    assert "Net is 25.00 EUR above the PO." in page
+    assert "document.received" in page
+    assert "invoice.needs_review" in page
+    assert "Approve" not in page  # clerks do not decide
+
+
+@pytest.mark.django_db
+def test_approver_decides_from_the_detail_page(client, approver, invoice):
+    client.force_login(approver)
+    url = reverse("invoice_decide", args=[invoice.pk])
+
+    refused = client.post(url, {"decision": "reject", "comment": ""}, follow=True)
+    assert b"needs a reason" in refused.content
+    client.post(url, {"decision": "reject", "comment": "Wrong company"})
+
+    invoice.refresh_from_db()
+    assert invoice.status == Status.REJECTED
+
+
+@pytest.mark.django_db
+def test_original_documents_are_served_safely(client, clerk, invoice):
+    client.force_login(clerk)
+    response = client.get(reverse("document_file", args=[invoice.document.pk]))
+    assert response["Content-Disposition"].startswith("attachment")  # XML never renders inline
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == invoice.document.read_bytes()

@@ -1,0 +1,135 @@
+"""Choosing a reader, and refusing files that cannot be read with a clear message."""
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from fpdf import FPDF
+
+from core.demo_documents import DemoInvoice, DemoLine, pdf_invoice, ubl_xml
+from extraction.extract import READERS, extract_path, extract_source
+from extraction.types import SourceFile, UnreadableDocument
+
+INVOICE = DemoInvoice(
+    vendor_name="Acme Office Supplies GmbH",
+    vendor_vat_id="DE123456789",
+    vendor_iban="DE89370400440532013000",
+    vendor_address="Hauptstr. 1, 10115 Berlin",
+    buyer_name="Northwind Manufacturing Ltd",
+    invoice_number="INV-2026-0001",
+    invoice_date=date(2026, 10, 10),
+    due_date=date(2026, 11, 9),
+    currency="EUR",
+    po_number="4500001",
+    lines=[DemoLine("P-100", "Printer paper A4, box", Decimal(10), Decimal("25.00"), Decimal(19))],
+)
+
+
+def _source(data: bytes, name="invoice.pdf") -> SourceFile:
+    return SourceFile(name=name, data=data)
+
+
+def test_xml_reader_comes_before_pdf_text():
+    assert [reader.name for reader in READERS] == ["xml", "pdf-text"]
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(UnreadableDocument, match=r"The file is empty \(0 bytes\)"):
+        extract_source(_source(b""))
+
+
+def test_truncated_pdf_is_refused():
+    data = pdf_invoice(INVOICE, "classic")
+
+    with pytest.raises(UnreadableDocument, match="The PDF is damaged or truncated"):
+        extract_source(_source(data[: len(data) // 2]))
+
+
+def test_pdf_with_a_broken_body_is_refused():
+    data = pdf_invoice(INVOICE, "classic")
+    broken = data[:200] + b"\x00garbage" * 50 + data[-30:]
+
+    with pytest.raises(UnreadableDocument, match="The PDF is damaged or truncated"):
+        extract_source(_source(broken))
+
+
+def test_pdf_without_text_layer_is_refused():
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 50, style="F")
+
+    with pytest.raises(UnreadableDocument, match=r"no text layer \(a scan\); OCR is not"):
+        extract_source(_source(bytes(pdf.output())))
+
+
+def test_password_protected_pdf_is_refused():
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.add_page()
+    pdf.set_font("Helvetica")
+    pdf.cell(text="Invoice No: A-1")
+
+    with pytest.raises(UnreadableDocument, match="protected by a password"):
+        extract_source(_source(bytes(pdf.output())))
+
+
+def test_pdf_restricted_only_by_an_owner_password_is_read():
+    pdf = FPDF()
+    pdf.set_encryption(owner_password="owner")
+    pdf.add_page()
+    pdf.set_font("Helvetica")
+    pdf.cell(text="Invoice No: A-1")
+
+    assert extract_source(_source(bytes(pdf.output()))).value("invoice_number") == "A-1"
+
+
+def test_random_bytes_are_not_a_supported_format():
+    data = random.Random(7).randbytes(4096)
+
+    with pytest.raises(UnreadableDocument, match=r"junk\.bin is not a supported invoice format"):
+        extract_source(_source(data, name="junk.bin"))
+
+
+def test_plain_text_is_not_a_supported_format():
+    with pytest.raises(UnreadableDocument, match=r"\(PDF or e-invoice XML\)"):
+        extract_source(_source(b"Invoice 42, please pay 100 EUR", name="mail.txt"))
+
+
+def test_content_decides_not_the_file_name():
+    result = extract_source(_source(ubl_xml(INVOICE), name="invoice.pdf"))
+
+    assert result.format == "ubl"
+    assert result.value("invoice_number") == "INV-2026-0001"
+
+
+def test_xml_with_byte_order_mark_and_whitespace_is_read():
+    result = extract_source(_source(b"\xef\xbb\xbf\n  " + ubl_xml(INVOICE), name="x.xml"))
+
+    assert result.value("total_amount") == Decimal("297.50")
+
+
+def test_extract_path_reads_a_file(tmp_path):
+    path = tmp_path / "inv.pdf"
+    path.write_bytes(pdf_invoice(INVOICE, "german"))
+
+    result = extract_path(path)
+
+    assert result.format == "pdf-text"
+    assert result.value("total_amount") == Decimal("297.50")
+    assert result.fields["total_amount"].provenance.page == 1
+
+
+def test_extract_path_of_a_missing_file_is_unreadable(tmp_path):
+    with pytest.raises(UnreadableDocument, match="does not exist"):
+        extract_path(tmp_path / "nope.pdf")
+
+
+def test_unexpected_reader_error_becomes_unreadable(monkeypatch):
+    def explode(source):
+        raise KeyError("/Root")
+
+    monkeypatch.setattr(READERS[1], "read", explode)
+
+    with pytest.raises(UnreadableDocument, match="could not be read"):
+        extract_source(_source(pdf_invoice(INVOICE, "classic")))

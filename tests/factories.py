@@ -1,0 +1,79 @@
+"""Small builders for the domain; each returns saved objects with sensible defaults."""
+
+from datetime import date
+from decimal import Decimal
+
+from core.demo_documents import DemoInvoice, DemoLine
+from core.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+)
+
+
+def make_vendor(**overrides) -> Vendor:
+    values = {
+        "name": "Acme Office Supplies GmbH",
+        "vat_id": "DE123456789",
+        "iban": "DE89370400440532013000",
+        "address": "Hauptstr. 1, 10115 Berlin",
+        "external_id": "V-1001",
+        "currency": "EUR",
+    }
+    values.update(overrides)
+    return Vendor.objects.create(**values)
+
+
+def make_purchase_order(vendor: Vendor, number="4500001", lines=None, received=True, **kw):
+    """A PO with lines [(item_code, description, quantity, unit_price, tax_rate)], fully
+    received unless `received` is False."""
+    po = PurchaseOrder.objects.create(
+        number=number,
+        vendor=vendor,
+        currency=kw.get("currency", "EUR"),
+        order_date=kw.get("order_date", date(2026, 10, 1)),
+        status=kw.get("status", PurchaseOrder.Status.OPEN),
+    )
+    lines = lines or [("P-100", "Printer paper A4, box", "10", "25.00", "19")]
+    po_lines = [
+        PurchaseOrderLine.objects.create(
+            purchase_order=po,
+            line_no=n,
+            item_code=code,
+            description=description,
+            quantity=Decimal(qty),
+            unit_price=Decimal(price),
+            tax_rate=Decimal(rate),
+        )
+        for n, (code, description, qty, price, rate) in enumerate(lines, start=1)
+    ]
+    if received:
+        receipt = GoodsReceipt.objects.create(
+            number=f"GR-{number}", purchase_order=po, received_on=date(2026, 10, 5)
+        )
+        for line in po_lines:
+            GoodsReceiptLine.objects.create(receipt=receipt, po_line=line, quantity=line.quantity)
+    return po
+
+
+def demo_invoice(vendor: Vendor | None = None, **overrides) -> DemoInvoice:
+    """An invoice document matching make_purchase_order()'s defaults."""
+    values = {
+        "vendor_name": vendor.name if vendor else "Acme Office Supplies GmbH",
+        "vendor_vat_id": vendor.vat_id if vendor else "DE123456789",
+        "vendor_iban": vendor.iban if vendor else "DE89370400440532013000",
+        "vendor_address": "Hauptstr. 1, 10115 Berlin",
+        "buyer_name": "Northwind Manufacturing Ltd",
+        "invoice_number": "INV-2026-0001",
+        "invoice_date": date(2026, 10, 10),
+        "due_date": date(2026, 11, 9),
+        "currency": "EUR",
+        "po_number": "4500001",
+        "lines": [
+            DemoLine("P-100", "Printer paper A4, box", Decimal(10), Decimal("25.00"), Decimal(19))
+        ],
+    }
+    values.update(overrides)
+    return DemoInvoice(**values)
