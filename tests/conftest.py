@@ -34,3 +34,17 @@ def compliance(db):
 @pytest.fixture
 def outsider(db):
     return _user("oscar", None)
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """Transactional tests (live server, threads) flush the database afterwards, and with it
+    the groups that migration core 0002 created; this runs that migration's code again,
+    against the historical models it was written for."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state = MigrationExecutor(connection).loader.project_state(("core", "0002_roles"))
+    importlib.import_module("core.migrations.0002_roles").create_roles(state.apps, None)

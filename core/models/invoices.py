@@ -154,7 +154,7 @@ class Invoice(models.Model):
             locked.status = target
             for name, value in changes.items():
                 setattr(locked, name, value)
-            locked._change_reason = reason
+            locked._change_reason = reason[:100]  # the history column is short; audit has it all
             locked.save()
             chain.record(
                 f"invoice.{target}",

@@ -36,7 +36,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, role_groups):
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
