@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from core.demo_documents import DemoInvoice, DemoLine, cii_xml, pdf_invoice, ubl_xml
+from core.demo_documents import DemoInvoice, DemoLine, cii_xml, ubl_xml
+from core.demo_pdf import pdf_invoice
 from core.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, Vendor
 
 DEMO_PASSWORD = "ledgerline-demo"  # noqa: S105  (printed for the demo; never a real account)

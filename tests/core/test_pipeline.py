@@ -10,7 +10,8 @@ from approvals import decisions
 from audit.chain import verify
 from audit.models import AuditEvent
 from core import pipeline
-from core.demo_documents import cii_xml, pdf_invoice, ubl_xml
+from core.demo_documents import cii_xml, ubl_xml
+from core.demo_pdf import pdf_invoice
 from core.models import Document, Invoice, Status
 from extraction.intake import receive
 from tests.factories import demo_invoice, make_purchase_order, make_vendor

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.demo_documents import LAYOUTS, DemoInvoice, DemoLine, cii_xml, pdf_invoice, ubl_xml
+from core.demo_documents import LAYOUTS, DemoInvoice, DemoLine, cii_xml, ubl_xml
+from core.demo_pdf import pdf_invoice
 from extraction.extract import extract_source
 from extraction.types import SourceFile
 

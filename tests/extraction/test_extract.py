@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from fpdf import FPDF
 
-from core.demo_documents import DemoInvoice, DemoLine, pdf_invoice, ubl_xml
+from core.demo_documents import DemoInvoice, DemoLine, ubl_xml
+from core.demo_pdf import pdf_invoice
 from extraction.extract import READERS, extract_path, extract_source
 from extraction.types import SourceFile, UnreadableDocument
 

@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from core.demo_documents import DemoInvoice, DemoLine, cii_xml, pdf_invoice
+from core.demo_documents import DemoInvoice, DemoLine, cii_xml
+from core.demo_pdf import pdf_invoice
 from extraction.types import HEADER_FIELDS
 
 INVOICE = DemoInvoice(
