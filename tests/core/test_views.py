@@ -128,3 +128,33 @@ def test_original_documents_are_served_safely(client, clerk, invoice):
     assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == invoice.document.read_bytes()
+
+
+@pytest.mark.django_db
+def test_upload_refuses_an_oversized_file_with_a_reason_and_takes_the_rest(client, clerk, settings):
+    settings.MAX_DOCUMENT_BYTES = 20_000
+    files = [
+        SimpleUploadedFile("huge.pdf", b"%PDF" + b"x" * 30_000, "application/pdf"),
+        SimpleUploadedFile("small.xml", ubl_xml(demo_invoice()), "application/xml"),
+    ]
+    client.force_login(clerk)
+
+    page = client.post(reverse("upload"), {"files": files}).content.decode()
+
+    assert "Not taken" in page
+    assert "huge.pdf is 30,004 bytes; the limit is 20,000 bytes." in page
+    assert list(Invoice.objects.values_list("document__original_name", flat=True)) == ["small.xml"]
+
+
+@pytest.mark.django_db
+def test_approving_over_open_exceptions_needs_a_comment(client, approver, invoice):
+    invoice.exceptions.create(code="PO_NOT_FOUND", message="No purchase order 123.")
+    client.force_login(approver)
+    url = reverse("invoice_decide", args=[invoice.pk])
+
+    page = client.post(url, {"decision": "approve", "comment": " "}, follow=True)
+
+    assert b"needs a comment" in page.content
+    invoice.refresh_from_db()
+    assert invoice.status == Status.NEEDS_REVIEW
+    assert invoice.open_exceptions().count() == 1
