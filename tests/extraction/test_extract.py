@@ -1,30 +1,18 @@
 """Choosing a reader, and refusing files that cannot be read with a clear message."""
 
 import random
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from fpdf import FPDF
 
-from core.demo_documents import DemoInvoice, DemoLine, ubl_xml
+from core.demo_documents import ubl_xml
 from core.demo_pdf import pdf_invoice
 from extraction.extract import READERS, extract_path, extract_source
 from extraction.types import SourceFile, UnreadableDocument
+from tests.factories import demo_invoice
 
-INVOICE = DemoInvoice(
-    vendor_name="Acme Office Supplies GmbH",
-    vendor_vat_id="DE123456789",
-    vendor_iban="DE89370400440532013000",
-    vendor_address="Hauptstr. 1, 10115 Berlin",
-    buyer_name="Northwind Manufacturing Ltd",
-    invoice_number="INV-2026-0001",
-    invoice_date=date(2026, 10, 10),
-    due_date=date(2026, 11, 9),
-    currency="EUR",
-    po_number="4500001",
-    lines=[DemoLine("P-100", "Printer paper A4, box", Decimal(10), Decimal("25.00"), Decimal(19))],
-)
+INVOICE = demo_invoice()
 
 
 def _source(data: bytes, name="invoice.pdf") -> SourceFile:

@@ -5,29 +5,19 @@ import json
 import subprocess
 import sys
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from core.demo_documents import DemoInvoice, DemoLine, cii_xml
+from core.demo_documents import cii_xml
 from core.demo_pdf import pdf_invoice
 from extraction.types import HEADER_FIELDS
+from tests.factories import demo_invoice
 
-INVOICE = DemoInvoice(
-    vendor_name="Acme Office Supplies GmbH",
-    vendor_vat_id="DE123456789",
-    vendor_iban="DE89370400440532013000",
-    vendor_address="Hauptstr. 1, 10115 Berlin",
-    buyer_name="Northwind Manufacturing Ltd",
-    invoice_number="INV-2026-0007",
-    invoice_date=date(2026, 3, 12),
-    due_date=date(2026, 4, 11),
-    currency="EUR",
-    po_number="4500001",
-    lines=[DemoLine("P-100", "Printer paper A4, box", Decimal(10), Decimal("25.00"), Decimal(19))],
+INVOICE = demo_invoice(
+    invoice_number="INV-2026-0007", invoice_date=date(2026, 3, 12), due_date=date(2026, 4, 11)
 )
 
 
