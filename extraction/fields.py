@@ -14,7 +14,7 @@ evidence stands behind each value:
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 
 from extraction.labels import BUYER_LABELS, DOCUMENT_TITLES, match_label
@@ -61,7 +61,10 @@ class Candidate:
         return ExtractedField(self.value, confidence, Provenance("text", self.page, self.bbox))
 
 
-def extract_fields(words: list[Word], fmt: str = "pdf-text") -> ExtractionResult:
+def extract_fields(
+    words: list[Word], fmt: str = "pdf-text", method: str = "text"
+) -> ExtractionResult:
+    """Fields from positioned words, whichever reader produced them (`method`: text, ocr)."""
     lines = group_lines(words)
     conventions = Conventions.of("\n".join(line.text for line in lines))
     buyer = buyer_segments(lines)
@@ -86,6 +89,11 @@ def extract_fields(words: list[Word], fmt: str = "pdf-text") -> ExtractionResult
     ):
         if found:
             result.fields[name] = found
+    if method != "text":
+        result.fields = {
+            name: replace(found, provenance=replace(found.provenance, method=method))
+            for name, found in result.fields.items()
+        }
     return result
 
 
