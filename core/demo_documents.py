@@ -318,3 +318,96 @@ def _cii_tax(rate: Decimal, calculated=None, basis=None) -> str:
         _el("ram:CategoryCode", text="S"),
         _el("ram:RateApplicablePercent", text=rate),
     )
+
+
+def zugferd1_xml(inv: DemoInvoice) -> bytes:
+    """A ZUGFeRD 1.0 CrossIndustryDocument (the pre-EN 16931 German format)."""
+    items = [
+        _el(
+            "ram:IncludedSupplyChainTradeLineItem",
+            _el("ram:AssociatedDocumentLineDocument", _el("ram:LineID", text=number)),
+            _el(
+                "ram:SpecifiedSupplyChainTradeAgreement",
+                _el("ram:NetPriceProductTradePrice", _el("ram:ChargeAmount", text=line.unit_price)),
+            ),
+            _el(
+                "ram:SpecifiedSupplyChainTradeDelivery",
+                _el("ram:BilledQuantity", text=line.quantity, unitCode="C62"),
+            ),
+            _el(
+                "ram:SpecifiedSupplyChainTradeSettlement",
+                _el(
+                    "ram:ApplicableTradeTax",
+                    _el("ram:TypeCode", text="VAT"),
+                    _el("ram:ApplicablePercent", text=line.tax_rate),
+                ),
+                _el(
+                    "ram:SpecifiedTradeSettlementMonetarySummation",
+                    _el("ram:LineTotalAmount", text=_money(line.amount)),
+                ),
+            ),
+            _el(
+                "ram:SpecifiedTradeProduct",
+                _el("ram:SellerAssignedID", text=line.item_code),
+                _el("ram:Name", text=line.description),
+            ),
+        )
+        for number, line in enumerate(inv.lines, start=1)
+    ]
+    order = [_el("ram:BuyerOrderReferencedDocument", _el("ram:ID", text=inv.po_number))]
+    document = _el(
+        "rsm:CrossIndustryDocument",
+        _el(
+            "rsm:HeaderExchangedDocument",
+            _el("ram:ID", text=inv.invoice_number),
+            _el("ram:TypeCode", text="380"),
+            _el("ram:IssueDateTime", _cii_date(inv.invoice_date)),
+        ),
+        _el(
+            "rsm:SpecifiedSupplyChainTradeTransaction",
+            _el(
+                "ram:ApplicableSupplyChainTradeAgreement",
+                _el(
+                    "ram:SellerTradeParty",
+                    _el("ram:Name", text=inv.vendor_name),
+                    _el(
+                        "ram:SpecifiedTaxRegistration",
+                        _el("ram:ID", text=inv.vendor_vat_id, schemeID="VA"),
+                    ),
+                ),
+                _el("ram:BuyerTradeParty", _el("ram:Name", text=inv.buyer_name)),
+                *(order if inv.po_number else []),
+            ),
+            _el(
+                "ram:ApplicableSupplyChainTradeSettlement",
+                _el("ram:InvoiceCurrencyCode", text=inv.currency),
+                _el(
+                    "ram:SpecifiedTradeSettlementPaymentMeans",
+                    _el("ram:TypeCode", text="31"),
+                    _el(
+                        "ram:PayeePartyCreditorFinancialAccount",
+                        _el("ram:IBANID", text=inv.vendor_iban),
+                    ),
+                ),
+                _el(
+                    "ram:SpecifiedTradePaymentTerms",
+                    _el("ram:DueDateDateTime", _cii_date(inv.due_date)),
+                ),
+                _el(
+                    "ram:SpecifiedTradeSettlementMonetarySummation",
+                    _el("ram:LineTotalAmount", text=_money(inv.net), currencyID=inv.currency),
+                    _el("ram:TaxBasisTotalAmount", text=_money(inv.net), currencyID=inv.currency),
+                    _el("ram:TaxTotalAmount", text=_money(inv.tax), currencyID=inv.currency),
+                    _el("ram:GrandTotalAmount", text=_money(inv.total), currencyID=inv.currency),
+                ),
+            ),
+            *items,
+        ),
+        **{
+            "xmlns:rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
+            "xmlns:ram": "urn:un:unece:uncefact:data:standard:"
+            "ReusableAggregateBusinessInformationEntity:12",
+            "xmlns:udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
+        },
+    )
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + document).encode()

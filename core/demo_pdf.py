@@ -11,8 +11,11 @@ from fpdf import FPDF
 from core.demo_documents import EURO, LAYOUTS, DemoInvoice, _address_lines
 
 
-def pdf_invoice(inv: DemoInvoice, layout: str = "classic") -> bytes:
-    """A PDF invoice with a text layer, in one of LAYOUTS."""
+def pdf_invoice(
+    inv: DemoInvoice, layout: str = "classic", attachment: tuple[str, bytes] | None = None
+) -> bytes:
+    """A PDF invoice with a text layer, in one of LAYOUTS; with `attachment` (name, XML) it
+    carries its e-invoice inside, as Factur-X and ZUGFeRD PDFs do."""
     draw = {"classic": _classic, "german": _german, "modern": _modern}.get(layout)
     if draw is None:
         raise ValueError(f"Unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
@@ -25,6 +28,15 @@ def pdf_invoice(inv: DemoInvoice, layout: str = "classic") -> bytes:
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     draw(pdf, inv)
+    if attachment:
+        name, xml = attachment
+        pdf.embed_file(
+            bytes=xml,
+            basename=name,
+            modification_date=datetime(2026, 1, 1, tzinfo=UTC),
+            mime_type="text/xml",
+            associated_file_relationship="Alternative",
+        )
     return bytes(pdf.output())
 
 

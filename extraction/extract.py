@@ -7,10 +7,11 @@ arrive as "scan0001.bin" or "invoice.pdf" that is really XML.
 from pathlib import Path
 
 from extraction.readers.pdf_text import PdfTextReader
+from extraction.readers.pdf_xml import PdfEmbeddedXmlReader
 from extraction.readers.xml_invoice import XmlInvoiceReader
 from extraction.types import ExtractionResult, Reader, SourceFile, UnreadableDocument
 
-READERS: list[Reader] = [XmlInvoiceReader(), PdfTextReader()]
+READERS: list[Reader] = [XmlInvoiceReader(), PdfEmbeddedXmlReader(), PdfTextReader()]
 
 
 def extract_source(source: SourceFile) -> ExtractionResult:

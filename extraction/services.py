@@ -73,6 +73,7 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
                 "vendor_id": match.vendor.pk if match.vendor else None,
             },
             format=result.format,
+            document_type=result.document_type,
             vendor=match.vendor,
             confidence={name: f.confidence for name, f in result.fields.items()},
             provenance={name: f.provenance.as_json() for name, f in result.fields.items()},

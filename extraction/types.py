@@ -78,6 +78,7 @@ class ExtractionResult:
     format: str  # "ubl", "cii", "pdf-text", ...
     fields: dict[str, ExtractedField] = field(default_factory=dict)
     lines: list[LineItem] = field(default_factory=list)
+    document_type: str = "invoice"  # or "credit_note"
 
     def value(self, name: str) -> FieldValue:
         found = self.fields.get(name)
@@ -89,6 +90,7 @@ class ExtractionResult:
         fields["lines"] = [line.as_json() for line in self.lines]
         return {
             "format": self.format,
+            "document_type": self.document_type,
             "fields": fields,
             "confidence": {name: f.confidence for name, f in self.fields.items()},
             "provenance": {name: f.provenance.as_json() for name, f in self.fields.items()},

@@ -39,6 +39,9 @@ class InvoiceFacts:
     po_number: str
     vendor_id: int | None
     vendor_name: str
+    document_type: str = "invoice"
+    # Fields extraction was not sure of: {field name: confidence}.
+    low_confidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,28 @@ def match(
     tolerance: Tolerance,
 ) -> MatchResult:
     findings = [*_missing_fields(invoice)]
+    if invoice.low_confidence:
+        names = ", ".join(
+            f"{name.replace('_', ' ')} ({confidence:.0%})"
+            for name, confidence in sorted(invoice.low_confidence.items())
+        )
+        findings.append(
+            Finding(
+                "LOW_CONFIDENCE",
+                f"Extraction is not sure of: {names}. Check these against the document.",
+                {"fields": dict(sorted(invoice.low_confidence.items()))},
+            )
+        )
+    if invoice.document_type == "credit_note":
+        credit = abs(invoice.total_amount or Decimal(0))
+        findings.append(
+            Finding(
+                "CREDIT_NOTE",
+                f"This is a credit note for {money(credit, invoice.currency)}: it reduces what "
+                "is owed to the vendor; a clerk books it against the original invoice.",
+                {"total_amount": str(invoice.total_amount)},
+            )
+        )
     if invoice.vendor_id is None:
         findings.append(
             Finding(

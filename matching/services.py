@@ -21,6 +21,17 @@ _NOT_ORIGINALS = (Status.REJECTED, Status.DUPLICATE)
 _NOT_YET_MATCHED = (Status.RECEIVED, Status.EXTRACTED)
 
 
+def low_confidence_fields(invoice: Invoice) -> dict[str, float]:
+    """Fields read with less confidence than EXTRACTION_MIN_CONFIDENCE; values a clerk
+    already corrected are certain."""
+    minimum = settings.EXTRACTION_MIN_CONFIDENCE
+    return {
+        name: confidence
+        for name, confidence in invoice.confidence.items()
+        if confidence < minimum and getattr(invoice, name, None) not in (None, "")
+    }
+
+
 def global_tolerance() -> Tolerance:
     return Tolerance(settings.MATCH_TOTAL_TOLERANCE, settings.MATCH_TOTAL_TOLERANCE_PERCENT)
 
@@ -91,6 +102,8 @@ def match_invoice(invoice: Invoice) -> None:
         po_number=invoice.po_number,
         vendor_id=invoice.vendor_id,
         vendor_name=invoice.vendor_name,
+        document_type=invoice.document_type,
+        low_confidence=low_confidence_fields(invoice),
     )
     po_facts = purchase_order_facts(po) if po else None
     tolerance = global_tolerance()

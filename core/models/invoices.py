@@ -37,8 +37,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset({Status.EXTRACTED, Status.NEEDS_REVIEW}),
     Status.EXTRACTED: frozenset({Status.MATCHED, Status.NEEDS_REVIEW}),
     Status.MATCHED: frozenset({Status.APPROVED, Status.PENDING_APPROVAL, Status.NEEDS_REVIEW}),
+    # Back to extracted: a clerk corrected fields and the invoice is matched again.
     Status.NEEDS_REVIEW: frozenset(
-        {Status.PENDING_APPROVAL, Status.APPROVED, Status.REJECTED, Status.DUPLICATE}
+        {
+            Status.EXTRACTED,
+            Status.PENDING_APPROVAL,
+            Status.APPROVED,
+            Status.REJECTED,
+            Status.DUPLICATE,
+        }
     ),
     Status.PENDING_APPROVAL: frozenset({Status.APPROVED, Status.REJECTED, Status.NEEDS_REVIEW}),
     Status.APPROVED: frozenset({Status.POSTED}),
@@ -97,6 +104,11 @@ class Invoice(models.Model):
     )
     # The header fields of the `extract` contract, as read (and later corrected).
     format = models.CharField(max_length=32, blank=True)
+    document_type = models.CharField(
+        max_length=16,
+        choices=[("invoice", "invoice"), ("credit_note", "credit note")],
+        default="invoice",
+    )
     vendor_name = models.CharField(max_length=200, blank=True)
     vendor_vat_id = models.CharField("vendor VAT id", max_length=32, blank=True)
     vendor_iban = models.CharField("vendor IBAN", max_length=34, blank=True)

@@ -24,6 +24,9 @@ from extraction.types import (
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+ZUGFERD1 = "urn:ferd:CrossIndustryDocument:invoice:1p0"
+# UNTDID 1001 document types that are credit notes (381 credit note, 396 factored credit note).
+CREDIT_NOTE_TYPE_CODES = {"381", "396"}
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -69,6 +72,10 @@ class XmlInvoiceReader:
             return read_ubl(root, "ubl-creditnote", "CreditNote")
         if root.tag == f"{{{CII}}}CrossIndustryInvoice":
             return read_cii(root)
+        if root.tag == f"{{{ZUGFERD1}}}CrossIndustryDocument":
+            from extraction.readers.zugferd1 import read_zugferd1  # it imports this module
+
+            return read_zugferd1(root)
         raise UnreadableDocument(
             f"The XML is not an e-invoice (UBL Invoice, UBL CreditNote or CII); "
             f"its root element is {_local_name(root.tag)!r}"
@@ -101,7 +108,11 @@ def read_ubl(root: Element, fmt: str, kind: str) -> ExtractionResult:
     }
     quantity_tag = "cbc:InvoicedQuantity" if kind == "Invoice" else "cbc:CreditedQuantity"
     lines = [_ubl_line(line, quantity_tag) for line in root.findall(f"cac:{kind}Line", NS)]
-    return _result(fmt, values, lines)
+    result = _result(fmt, values, lines)
+    # A UBL Invoice with type code 381 is a credit note too (Peppol allows both forms).
+    credit = kind == "CreditNote" or _text(root, "cbc:InvoiceTypeCode") in CREDIT_NOTE_TYPE_CODES
+    result.document_type = "credit_note" if credit else "invoice"
+    return result
 
 
 def _ubl_vat_id(supplier: Element | None) -> str | None:
@@ -174,7 +185,10 @@ def read_cii(root: Element) -> ExtractionResult:
         "po_number": _text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
     }
     items = trade.findall("ram:IncludedSupplyChainTradeLineItem", NS) if trade is not None else []
-    return _result("cii", values, [_cii_line(item) for item in items])
+    credit = _text(root, "rsm:ExchangedDocument/ram:TypeCode") in CREDIT_NOTE_TYPE_CODES
+    result = _result("cii-creditnote" if credit else "cii", values, [_cii_line(i) for i in items])
+    result.document_type = "credit_note" if credit else "invoice"
+    return result
 
 
 def _cii_vat_id(seller: Element | None) -> str | None:
@@ -266,20 +280,20 @@ def _unit_price(
     return exact if exact == per_unit else per_unit.quantize(Decimal("0.000001"))
 
 
-def _find(element: Element | None, path: str) -> Element | None:
-    return element.find(path, NS) if element is not None else None
+def _find(element: Element | None, path: str, ns=NS) -> Element | None:
+    return element.find(path, ns) if element is not None else None
 
 
-def _text(element: Element | None, path: str) -> str | None:
-    found = _find(element, path)
+def _text(element: Element | None, path: str, ns=NS) -> str | None:
+    found = _find(element, path, ns)
     if found is None or found.text is None:
         return None
     return found.text.strip() or None
 
 
-def _first_text(element: Element | None, *paths: str) -> str | None:
+def _first_text(element: Element | None, *paths: str, ns=NS) -> str | None:
     for path in paths:
-        text = _text(element, path)
+        text = _text(element, path, ns)
         if text:
             return text
     return None

@@ -189,3 +189,15 @@ def test_ingest_reports_a_missing_file_and_goes_on(acme, tmp_path):
     first, second = map(json.loads, out.getvalue().splitlines())
     assert "No such file" in first["error"]
     assert second["status"] == "posted"
+
+
+@pytest.mark.django_db
+def test_a_field_extraction_was_unsure_of_stops_the_invoice(acme, settings):
+    settings.EXTRACTION_MIN_CONFIDENCE = 0.9  # the text reader gives labelled values 0.85
+    invoice = _ingest(pdf_invoice(demo_invoice(acme), "classic"), name="inv.pdf")
+
+    assert invoice.status == Status.NEEDS_REVIEW
+    finding = invoice.exceptions.get()
+    assert finding.code == "LOW_CONFIDENCE"
+    assert "invoice number" in finding.message
+    assert "total amount" not in finding.message  # confirmed by the arithmetic (0.95)

@@ -131,3 +131,28 @@ def test_an_invoice_without_po_number_is_a_non_po_invoice_not_an_exception():
     result = match(facts(po_number=""), None, duplicate_of=[], tolerance=TOLERANCE)
     assert result.clean
     assert result.purchase_order == ""
+
+
+def test_fields_read_with_low_confidence_are_named_for_the_clerk():
+    result = match(
+        facts(low_confidence={"invoice_date": 0.4, "total_amount": 0.55}),
+        po(),
+        duplicate_of=[],
+        tolerance=TOLERANCE,
+    )
+    assert result.codes == ["LOW_CONFIDENCE"]
+    assert result.findings[0].details == {"fields": {"invoice_date": 0.4, "total_amount": 0.55}}
+    assert "invoice date (40%), total amount (55%)" in result.findings[0].message
+
+
+def test_a_credit_note_is_never_cleared_as_an_invoice():
+    credit = facts(
+        document_type="credit_note",
+        net_amount=Decimal("-50.00"),
+        tax_amount=Decimal("-9.50"),
+        total_amount=Decimal("-59.50"),
+        po_number="",
+    )
+    result = match(credit, None, duplicate_of=[], tolerance=TOLERANCE)
+    assert result.codes == ["CREDIT_NOTE"]
+    assert "credit note for 59.50 EUR" in result.findings[0].message
