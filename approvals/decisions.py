@@ -47,3 +47,22 @@ def _check(invoice: Invoice, user) -> None:
         raise ValidationError(
             f"This invoice is {invoice.get_status_display()}; there is nothing to decide."
         )
+
+
+def send_back_to_matching(invoice: Invoice, user, reason: str) -> None:
+    """After corrections, match again: the open exceptions were about the old values."""
+    if invoice.status != Status.NEEDS_REVIEW:
+        raise ValidationError("Only an invoice in review can be matched again.")
+    with transaction.atomic():
+        superseded = []
+        for finding in invoice.open_exceptions():
+            finding.resolved_at = timezone.now()
+            finding.resolved_by = user
+            finding.save()
+            superseded.append(finding.code)
+        invoice.transition(
+            Status.EXTRACTED,
+            actor=user,
+            reason=reason,
+            inputs={"superseded_exceptions": superseded},
+        )

@@ -7,5 +7,6 @@ def roles(request):
     return {
         "can_upload": role_checks.can_upload(user),
         "can_approve": role_checks.can_approve(user),
+        "can_correct": role_checks.can_correct(user),
         "user_roles": role_checks.roles_of(user),
     }

@@ -1,5 +1,8 @@
 from django import forms
 
+from core.models import Invoice
+from extraction.types import HEADER_FIELDS
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -29,3 +32,21 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class InvoiceFieldsForm(forms.ModelForm):
+    """The header fields a clerk may correct; Django's fields parse dates and amounts."""
+
+    class Meta:
+        model = Invoice
+        fields = HEADER_FIELDS
+        widgets = {
+            "invoice_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        if currency and (len(currency) != 3 or not currency.isalpha()):
+            raise forms.ValidationError("Use the three-letter ISO code, e.g. EUR.")
+        return currency

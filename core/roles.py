@@ -18,6 +18,10 @@ def can_upload(user: User | AnonymousUser) -> bool:
     return user.has_perm("core.upload_document")
 
 
+def can_correct(user: User | AnonymousUser) -> bool:
+    return user.has_perm("core.change_invoice")
+
+
 def can_approve(user: User | AnonymousUser) -> bool:
     return user.has_perm("core.approve_invoice")
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/row/", views.invoice_row, name="invoice_row"),
     path("invoices/<int:pk>/decide/", views.invoice_decide, name="invoice_decide"),
+    path("invoices/<int:pk>/fields/", views.invoice_fields, name="invoice_fields"),
     path("documents/<int:pk>/file/", views.document_file, name="document_file"),
     path("upload/", views.upload, name="upload"),
     path("admin/", admin.site.urls),

@@ -16,9 +16,10 @@ from django_htmx.middleware import HtmxDetails
 from approvals import decisions
 from audit.models import AuditEvent
 from core import roles
-from core.forms import DecisionForm, UploadForm
+from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
 from core.models import Document, Invoice, Status
 from core.tasks import enqueue_invoice
+from extraction.corrections import CORRECTABLE, correct_fields
 from extraction.intake import RefusedFile, receive
 from extraction.types import HEADER_FIELDS
 
@@ -88,6 +89,7 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "events": AuditEvent.objects.for_invoice(invoice.pk),
             "decision_form": DecisionForm(),
             "can_decide": roles.can_approve(request.user) and invoice.status in decisions.DECIDABLE,
+            "can_correct_now": roles.can_correct(request.user) and invoice.status in CORRECTABLE,
             "in_progress": invoice.status in IN_PROGRESS,
         },
     )
@@ -111,6 +113,37 @@ def invoice_decide(request: HtmxHttpRequest, pk: int):
         enqueue_invoice(invoice.pk)  # posting runs in the worker
     messages.success(request, f"Invoice {invoice} {invoice.get_status_display()}.")
     return redirect(invoice_detail, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_fields(request: HtmxHttpRequest, pk: int):
+    """Correct the extracted fields; the invoice is then matched again, and the vendor's
+    extraction profile learns from the correction."""
+    invoice = _get_invoice_for_user(request, pk)
+    if not roles.can_correct(request.user):
+        raise PermissionDenied
+    # The form works on its own copy: validation writes cleaned values onto its instance.
+    form = InvoiceFieldsForm(request.POST or None, instance=Invoice.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            changed = correct_fields(invoice, request.user, changes)
+            if changed:
+                decisions.send_back_to_matching(
+                    invoice, request.user, f"Corrected {', '.join(changed)}; matching again"
+                )
+                enqueue_invoice(invoice.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if changed:
+                messages.success(request, f"Corrected {len(changed)} field(s); matching again.")
+            else:
+                messages.info(request, "Nothing was changed.")
+        return redirect(invoice_detail, pk=pk)
+    template = "core/invoice_fields_form.html" if request.htmx else "core/invoice_fields.html"
+    return render(request, template, {"invoice": invoice, "form": form})
 
 
 @login_required

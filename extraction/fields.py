@@ -69,7 +69,7 @@ def extract_fields(
     conventions = Conventions.of("\n".join(line.text for line in lines))
     buyer = buyer_segments(lines)
     candidates = labelled_candidates(lines, conventions)
-    result = ExtractionResult(format=fmt, lines=find_line_items(lines, conventions))
+    result = ExtractionResult(format=fmt, lines=find_line_items(lines, conventions), words=words)
 
     for name in ("invoice_number", "invoice_date", "due_date", "po_number"):
         if candidates.get(name):

@@ -6,8 +6,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 
-from core.models import Invoice, InvoiceLine, Status
+from core.models import Document, Invoice, InvoiceLine, Status
 from extraction.extract import extract_source
+from extraction.learning import apply_hints
+from extraction.models import VendorProfile
 from extraction.types import (
     AMOUNT_FIELDS,
     HEADER_FIELDS,
@@ -39,12 +41,19 @@ def extract_invoice(invoice: Invoice) -> None:
 
 
 def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
-    fields = {name: _fit(invoice, name, result.value(name)) for name in HEADER_FIELDS}
     match = recognise_vendor(
-        vat_id=fields["vendor_vat_id"], iban=fields["vendor_iban"], name=fields["vendor_name"]
+        vat_id=result.value("vendor_vat_id") or "",
+        iban=result.value("vendor_iban") or "",
+        name=result.value("vendor_name") or "",
     )
+    profile = VendorProfile.objects.filter(vendor=match.vendor).first() if match.vendor else None
+    learned = apply_hints(result, profile.hints) if profile else []
+    fields = {name: _fit(invoice, name, result.value(name)) for name in HEADER_FIELDS}
     found = [name for name in HEADER_FIELDS if fields[name] not in ("", None)]
     with transaction.atomic():
+        Document.objects.filter(pk=invoice.document_id).update(
+            words=[[w.text, w.page, w.x0, w.top, w.x1, w.bottom] for w in result.words]
+        )
         invoice.lines.all().delete()
         InvoiceLine.objects.bulk_create(
             InvoiceLine(
@@ -70,6 +79,7 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
                 "format": result.format,
                 "fields_found": found,
                 "vendor_recognised_by": match.by,
+                "learned_fields": learned,
                 "vendor_id": match.vendor.pk if match.vendor else None,
             },
             format=result.format,

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from extraction.layout import Word
+
 HEADER_FIELDS = (
     "vendor_name",
     "vendor_vat_id",
@@ -79,6 +81,8 @@ class ExtractionResult:
     fields: dict[str, ExtractedField] = field(default_factory=dict)
     lines: list[LineItem] = field(default_factory=list)
     document_type: str = "invoice"  # or "credit_note"
+    # The positioned words read from the pages (empty for XML): what learning works on.
+    words: list[Word] = field(default_factory=list, repr=False)
 
     def value(self, name: str) -> FieldValue:
         found = self.fields.get(name)

@@ -62,7 +62,10 @@ class Document(models.Model):
     )
     # What the channel knows: sender, subject and Message-ID of an email, a folder path, ...
     source = models.JSONField(default=dict, blank=True)
-    history = HistoricalRecords()
+    # The positioned words extraction read from the pages, [text, page, x0, top, x1, bottom]
+    # each, kept so that learning from corrections never reads (or OCRs) the file again.
+    words = models.JSONField(default=list, blank=True)
+    history = HistoricalRecords(excluded_fields=["words"])
 
     class Meta:
         ordering = ["-received_at"]

@@ -98,3 +98,25 @@ def test_approver_approves_from_the_invoice_page(page, live_server, screenshot):
     expect(page.locator(".headline .badge")).to_have_text("Posted", timeout=10_000)
     expect(page.locator(".timeline")).to_contain_text("Budget confirmed for the workshop")
     screenshot("07-invoice-posted")
+
+
+def test_clerk_corrects_a_field_inline_and_the_invoice_is_matched_again(
+    page, live_server, screenshot
+):
+    _demo_company()
+    invoice = Invoice.objects.get(invoice_number="BL-90017")  # quotes PO 4509999, unknown
+    _sign_in(page, live_server, "clara")
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+
+    page.click("text=Correct fields")
+    expect(page.locator("#fields-card form")).to_be_visible()  # swapped in by htmx
+    expect(page).to_have_url(re.compile(rf"/invoices/{invoice.pk}/$"))
+    page.fill("#id_po_number", "")  # the clerk knows it is a services invoice without PO
+    screenshot("08-correct-fields")
+    page.click("text=Save and match again")
+
+    expect(page.locator(".messages")).to_contain_text("Corrected 1 field(s)")
+    pipeline.advance(invoice.pk)  # the worker re-matches; the page refreshes itself
+    expect(page.locator(".headline .badge")).to_have_text("pending approval", timeout=10_000)
+    expect(page.locator(".timeline")).to_contain_text("invoice.fields_corrected")
+    screenshot("09-after-correction")

@@ -26,13 +26,14 @@ def _urls(invoice):
         "row": ("get", reverse("invoice_row", args=[invoice.pk])),
         "file": ("get", reverse("document_file", args=[invoice.document.pk])),
         "upload": ("get", reverse("upload")),
+        "fields": ("get", reverse("invoice_fields", args=[invoice.pk])),
         "decide": ("post", reverse("invoice_decide", args=[invoice.pk])),
     }
 
 
 # Who may open what: every URL for every role (and anonymous users go to the login page).
 ALLOWED = {
-    "clerk": {"list", "detail", "row", "file", "upload"},
+    "clerk": {"list", "detail", "row", "file", "upload", "fields"},
     "approver": {"list", "detail", "row", "file", "decide"},
     "compliance": {"list", "detail", "row", "file"},
     "outsider": set(),

@@ -1,0 +1,73 @@
+"""A clerk corrects extracted fields: the invoice changes, the audit trail says from what to
+what and by whom, and the vendor's profile learns where the right value stands."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit import chain
+from core.models import Document, Invoice, Status
+from core.models.invoices import actor_name
+from extraction.layout import Word
+from extraction.learning import learn_hint
+from extraction.models import VendorProfile
+from extraction.vendors import recognise_vendor
+
+CORRECTABLE = (Status.NEEDS_REVIEW,)
+VENDOR_KEYS = ("vendor_name", "vendor_vat_id", "vendor_iban")
+
+
+def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
+    """Apply the changed values; returns the names of the fields that really changed."""
+    if invoice.status not in CORRECTABLE:
+        raise ValidationError(
+            f"Fields can be corrected while an invoice is in review; this one is "
+            f"{invoice.get_status_display()}."
+        )
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        before = {name: getattr(locked, name) for name in changes}
+        changed = [name for name, value in changes.items() if before[name] != value]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(locked, name, changes[name])
+            locked.confidence[name] = 1.0
+            locked.provenance[name] = {"page": None, "bbox": None, "method": "clerk"}
+        if any(name in VENDOR_KEYS for name in changed):
+            locked.vendor = recognise_vendor(
+                vat_id=locked.vendor_vat_id, iban=locked.vendor_iban, name=locked.vendor_name
+            ).vendor
+        locked._change_reason = "Fields corrected by " + actor_name(user)
+        locked.save()
+        learned = _learn(locked, changed)
+        chain.record(
+            "invoice.fields_corrected",
+            actor=actor_name(user),
+            invoice_id=locked.pk,
+            payload={
+                "reason": f"Corrected {', '.join(changed)}",
+                "fields": {name: {"from": before[name], "to": changes[name]} for name in changed},
+                "learned": learned,
+                "vendor_id": locked.vendor_id,
+            },
+        )
+    invoice.refresh_from_db()
+    return changed
+
+
+def _learn(invoice: Invoice, changed: list[str]) -> list[str]:
+    """Teach the vendor's profile where each corrected value stands on this document."""
+    if invoice.vendor is None:
+        return []
+    stored = Document.objects.values_list("words", flat=True).get(pk=invoice.document_id)
+    words = [Word(text, page, x0, top, x1, bottom) for text, page, x0, top, x1, bottom in stored]
+    profile, _ = VendorProfile.objects.get_or_create(vendor=invoice.vendor)
+    learned = []
+    for name in changed:
+        hint = learn_hint(name, getattr(invoice, name), words)
+        if hint:
+            profile.hints[name] = {**hint, "learned_from": invoice.pk}
+            learned.append(name)
+    if learned:
+        profile.save()
+    return learned
