@@ -40,6 +40,8 @@ class InvoiceFacts:
     vendor_id: int | None
     vendor_name: str
     document_type: str = "invoice"
+    vendor_vat_id: str = ""
+    vendor_iban: str = ""
     # Fields extraction was not sure of: {field name: confidence}.
     low_confidence: dict[str, float] = field(default_factory=dict)
 
@@ -135,7 +137,14 @@ def match(
                 "VENDOR_UNKNOWN",
                 f"The vendor '{invoice.vendor_name or '(no name)'}' is not in the vendor master; "
                 "check the vendor or add it before this invoice can be paid.",
-                {"vendor_name": invoice.vendor_name},
+                # Proposed, never created here: an admin adds it from these details.
+                {
+                    "proposed_vendor": {
+                        "name": invoice.vendor_name,
+                        "vat_id": invoice.vendor_vat_id,
+                        "iban": invoice.vendor_iban,
+                    }
+                },
             )
         )
     if duplicate_of:

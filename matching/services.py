@@ -103,6 +103,8 @@ def match_invoice(invoice: Invoice) -> None:
         vendor_id=invoice.vendor_id,
         vendor_name=invoice.vendor_name,
         document_type=invoice.document_type,
+        vendor_vat_id=invoice.vendor_vat_id,
+        vendor_iban=invoice.vendor_iban,
         low_confidence=low_confidence_fields(invoice),
     )
     po_facts = purchase_order_facts(po) if po else None

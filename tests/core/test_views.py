@@ -159,3 +159,46 @@ def test_approving_over_open_exceptions_needs_a_comment(client, approver, invoic
     invoice.refresh_from_db()
     assert invoice.status == Status.NEEDS_REVIEW
     assert invoice.open_exceptions().count() == 1
+
+
+@pytest.mark.django_db
+def test_an_unknown_vendor_is_proposed_to_the_admin_not_created(client, invoice):
+    from django.contrib.auth.models import Group, User
+
+    from core.models import Vendor
+
+    admin_user = User.objects.create_user("ada", password="test-pass-123", is_staff=True)
+    admin_user.groups.add(Group.objects.get(name="admin"))
+    invoice.exceptions.create(
+        code="VENDOR_UNKNOWN",
+        message="The vendor 'Kestrel Tooling GmbH' is not in the vendor master.",
+        details={
+            "proposed_vendor": {"name": "Kestrel Tooling GmbH", "vat_id": "DE287654321", "iban": ""}
+        },
+    )
+    vendors = Vendor.objects.count()
+    client.force_login(admin_user)
+
+    page = client.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
+    add_url = (
+        reverse("admin:core_vendor_add") + "?name=Kestrel%20Tooling%20GmbH&amp;vat_id=DE287654321"
+    )
+    assert add_url in page
+    form = client.get(reverse("admin:core_vendor_add"), {"name": "Kestrel Tooling GmbH"})
+    assert form.status_code == 200
+    assert 'value="Kestrel Tooling GmbH"' in form.content.decode()
+    assert Vendor.objects.count() == vendors
+
+
+@pytest.mark.django_db
+def test_admin_screens_open_for_the_admin_role(admin_client):
+    for name in (
+        "core_vendor",
+        "core_purchaseorder",
+        "core_goodsreceipt",
+        "core_invoice",
+        "core_document",
+        "extraction_vendorprofile",
+        "audit_auditevent",
+    ):
+        assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
