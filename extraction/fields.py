@@ -15,7 +15,7 @@ evidence stands behind each value:
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from itertools import product
+from itertools import combinations, product
 
 from extraction.labels import BUYER_LABELS, DOCUMENT_TITLES, match_label
 from extraction.layout import Box, Line, Segment, Word, group_lines, segment_after, segments_below
@@ -79,6 +79,10 @@ def extract_fields(
         first_date = _first_date(lines, conventions)
         if first_date:
             result.fields["invoice_date"] = first_date.field(GUESS)
+    if "due_date" not in result.fields:
+        due = _due_date_in_terms(lines, conventions)
+        if due:
+            result.fields["due_date"] = due.field(UNCONFIRMED)
 
     result.fields.update(choose_amounts(candidates, result.lines))
     for name, found in (
@@ -106,34 +110,39 @@ def labelled_candidates(lines: list[Line], conventions: Conventions):
             if not label:
                 continue
             order += 1
-            found = _value_for(label, segment, line, lines, index, conventions)
-            if found:
-                value, box = found
+            for value, box in _values_for(label, segment, line, lines, index, conventions):
                 candidates.setdefault(label.field, []).append(
                     Candidate(value, label.priority, order, segment.page, box)
                 )
     return candidates
 
 
-def _value_for(label, segment: Segment, line: Line, lines: list[Line], index, conventions):
+def _values_for(label, segment: Segment, line: Line, lines: list[Line], index, conventions):
+    """The label's value, most likely first; an amount label may offer two for the
+    arithmetic to decide between ("VAT 20% on 1,200.00" then "240.00" to its right)."""
     parse = _parser(label.field, conventions)
+    found = []
     if label.rest:
         value = parse(label.rest)
         if value is not None:
             rest_words = segment.words[-len(label.rest.split()) :]
-            return value, Segment(rest_words).bbox
+            found.append((value, Segment(rest_words).bbox))
+            # Only an amount that followed more words may be a base rather than the value.
+            words_before = re.search(r"[^\W\d_]", _strip_currency(label.rest.split()[0]))
+            if label.field not in AMOUNT_FIELDS or not words_before:
+                return found
         # More words after the label that are not its value: a different label
         # ("VAT Reg. No."), so do not go looking for a value elsewhere.
-        if re.search(r"[^\W\d_]", _strip_currency(label.rest)):
-            return None
+        elif re.search(r"[^\W\d_]", _strip_currency(label.rest)):
+            return found
     neighbours = [segment_after(segment, line), *segments_below(segment, lines, index)]
     for neighbour in neighbours:
         if neighbour is None or match_label(neighbour.text):
             continue
         value = parse(neighbour.text)
         if value is not None:
-            return value, neighbour.bbox
-    return None
+            return [*found, (value, neighbour.bbox)]
+    return found
 
 
 def _parser(name: str, conventions: Conventions):
@@ -173,10 +182,20 @@ def choose_amounts(candidates, lines) -> dict[str, ExtractedField]:
     nets = candidates.get("net_amount", [])
     taxes = candidates.get("tax_amount", [])
     totals = candidates.get("total_amount", [])
-    # Several VAT rates print one tax line each; their sum is the tax amount.
+    # Several VAT rates print one tax line each; their sum is the tax amount. Not every
+    # label is a rate's line (a table's "VAT %" column is one too), and a line may offer
+    # two values (the base and the tax), so each set of lines, one value each, is tried.
     tax_options = list(taxes)
-    if len({tax.bbox for tax in taxes}) > 1 and len({tax.page for tax in taxes}) == 1:
-        tax_options.append(_sum(taxes))
+    by_label: dict[int, list[Candidate]] = {}
+    for tax in taxes:
+        by_label.setdefault(tax.order, []).append(tax)
+    if 1 < len(by_label) <= 6 and len({tax.page for tax in taxes}) == 1:
+        tax_options += [
+            _sum(list(picked))
+            for size in range(2, len(by_label) + 1)
+            for labels in combinations(by_label.values(), size)
+            for picked in product(*labels)
+        ]
     for net, tax, total in product(nets, tax_options, totals):
         if net.value + tax.value == total.value:
             return {
@@ -209,6 +228,25 @@ def _first_date(lines: list[Line], conventions: Conventions) -> Candidate | None
     for order, line in enumerate(lines):
         for segment in line.segments:
             value = parse_date(segment.text, conventions)
+            if value:
+                return Candidate(value, 99, order, segment.page, segment.bbox)
+    return None
+
+
+# Payment terms that name the due date in a sentence: "Zahlbar ohne Abzug bis zum
+# 30.06.2026", "Please pay by 12 March 2026", "à régler au plus tard le 12/03/2026".
+_DUE_TERMS = re.compile(
+    r"\b(?:pay(?:able|ment)?|due|zahlbar|fällig|zahlung|régler|payer|paiement)\b.*?"
+    r"\b(?:by|before|until|on|bis(?:\s+(?:zum|spätestens))?|am|avant\s+le|le)\s+(.+)",
+    re.IGNORECASE,
+)
+
+
+def _due_date_in_terms(lines: list[Line], conventions: Conventions) -> Candidate | None:
+    for order, line in enumerate(lines):
+        for segment in line.segments:
+            terms = _DUE_TERMS.search(segment.text)
+            value = terms and parse_date(terms.group(1), conventions)
             if value:
                 return Candidate(value, 99, order, segment.page, segment.bbox)
     return None
@@ -255,8 +293,11 @@ def vendor_name(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
 
 def _looks_like_name(text: str) -> bool:
     letters = sum(char.isalpha() for char in text)
+    # A lone word of two or three capitals is a logo's initials, not the company's name.
+    initials = re.fullmatch(r"[A-Z]{2,3}", text)
     return (
         letters >= 2
+        and not initials
         and letters >= len(text) / 2
         and not text[0].isdigit()
         and not match_label(text)
