@@ -143,8 +143,9 @@ def vat_id(country: str, rng: random.Random) -> str:
     if country == "NL":
         return f"NL{digits(9)}B0{rng.randint(1, 9)}"
     if country == "BE":
-        base = rng.randint(1_000_000, 9_999_999) * 10 + rng.randint(0, 9)
-        return f"BE0{base:08d}{97 - base % 97:02d}"
+        # Ten digits: 0, seven more, and 97 minus the first eight modulo 97.
+        base = rng.randint(1_000_000, 9_999_999)
+        return f"BE0{base:07d}{97 - base % 97:02d}"
     if country == "CH":
         return f"CHE{digits(9)}"
     if country == "IE":
