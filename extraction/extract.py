@@ -6,12 +6,13 @@ arrive as "scan0001.bin" or "invoice.pdf" that is really XML.
 
 from pathlib import Path
 
+from extraction.readers.image import ImageReader
 from extraction.readers.pdf_text import PdfTextReader
 from extraction.readers.pdf_xml import PdfEmbeddedXmlReader
 from extraction.readers.xml_invoice import XmlInvoiceReader
 from extraction.types import ExtractionResult, Reader, SourceFile, UnreadableDocument
 
-READERS: list[Reader] = [XmlInvoiceReader(), PdfEmbeddedXmlReader(), PdfTextReader()]
+READERS: list[Reader] = [XmlInvoiceReader(), PdfEmbeddedXmlReader(), PdfTextReader(), ImageReader()]
 
 
 def extract_source(source: SourceFile) -> ExtractionResult:
@@ -30,7 +31,8 @@ def extract_source(source: SourceFile) -> ExtractionResult:
                     f"{source.name} could not be read ({reader.name}): {exc}"
                 ) from exc
     raise UnreadableDocument(
-        f"{source.name or 'The file'} is not a supported invoice format (PDF or e-invoice XML)"
+        f"{source.name or 'The file'} is not a supported invoice format "
+        "(PDF, e-invoice XML, or a PNG, JPEG or TIFF scan)"
     )
 
 

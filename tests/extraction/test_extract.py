@@ -45,12 +45,15 @@ def test_pdf_with_a_broken_body_is_refused():
         extract_source(_source(broken))
 
 
-def test_pdf_without_text_layer_is_refused():
+@pytest.mark.slow
+def test_pdf_without_text_layer_or_readable_scan_is_refused():
+    # A page with no text layer is OCRed (tests/extraction/test_ocr.py); here OCR finds
+    # only a black box.
     pdf = FPDF()
     pdf.add_page()
     pdf.rect(20, 20, 100, 50, style="F")
 
-    with pytest.raises(UnreadableDocument, match=r"no text layer \(a scan\); OCR is not"):
+    with pytest.raises(UnreadableDocument, match="no text layer and OCR found no text"):
         extract_source(_source(bytes(pdf.output())))
 
 
@@ -83,7 +86,9 @@ def test_random_bytes_are_not_a_supported_format():
 
 
 def test_plain_text_is_not_a_supported_format():
-    with pytest.raises(UnreadableDocument, match=r"\(PDF or e-invoice XML\)"):
+    with pytest.raises(
+        UnreadableDocument, match=r"\(PDF, e-invoice XML, or a PNG, JPEG or TIFF scan\)"
+    ):
         extract_source(_source(b"Invoice 42, please pay 100 EUR", name="mail.txt"))
 
 

@@ -14,7 +14,7 @@ from extraction.types import HEADER_FIELDS, UnreadableDocument
 
 
 class Command(BaseCommand):
-    help = "Extract invoice fields from PDF or e-invoice XML files (no database needed)."
+    help = "Extract invoice fields from PDFs, e-invoice XML and scans (no database needed)."
     # It must work before `migrate`, so skip the checks that would look at the database.
     requires_system_checks = []
     requires_migrations_checks = False

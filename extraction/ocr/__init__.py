@@ -1,0 +1,79 @@
+"""OCR for scanned invoices: an engine reads a page image, this module places its words.
+
+An engine only reads pixels; `ocr_words` turns what it read into the positioned words every
+reader hands to extraction.fields, in PDF points (pixels * 72 / dpi), so a scanned page and
+a page with a text layer look alike to the field extractor.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from PIL import Image
+
+from extraction.layout import Word
+
+# Scans at 200 dpi read well; more pixels only cost time, so finer scans are scaled down
+# to it, and so is any image longer than an A4 page at 200 dpi (1654 x 2339 pixels).
+OCR_DPI = 200
+MAX_OCR_SIDE = 2400
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One word as an engine read it, in pixels of the upright page."""
+
+    text: str
+    confidence: float
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def read(self, image: Image.Image) -> list[OcrWord]:
+        """The words on an RGB page image, turning the page upright (quarter turns, mild
+        skew) first; coordinates are pixels of that upright page."""
+        ...
+
+
+def default_engine() -> OcrEngine:
+    name = settings.OCR_ENGINE
+    if name == "easyocr":
+        from extraction.ocr.easyocr_engine import EasyOcrEngine  # torch loads only when used
+
+        return EasyOcrEngine()
+    raise ImproperlyConfigured(f"OCR_ENGINE={name!r} is not an OCR engine (use 'easyocr')")
+
+
+def max_ocr_pages() -> int:
+    """Pages OCR reads from one document: a scanned invoice has a few, and each costs
+    seconds of CPU, so a 300-page scan is refused rather than holding a worker for hours."""
+    return settings.MAX_OCR_PAGES
+
+
+def ocr_words(
+    image: Image.Image, page: int, dpi: float, engine: OcrEngine | None = None
+) -> list[Word]:
+    """The words on one page image, with boxes in PDF points; `dpi` is the image's."""
+    scale = min(1.0, OCR_DPI / dpi, MAX_OCR_SIDE / max(image.size))
+    if scale < 1.0:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    found = (engine or default_engine()).read(image.convert("RGB"))
+    points = 72 / (dpi * scale)
+    return [
+        Word(
+            text=word.text,
+            page=page,
+            x0=round(word.x0 * points, 2),
+            top=round(word.top * points, 2),
+            x1=round(word.x1 * points, 2),
+            bottom=round(word.bottom * points, 2),
+        )
+        for word in found
+    ]
