@@ -14,51 +14,55 @@ evidence stands behind each value:
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
-from itertools import combinations, product
+from dataclasses import replace
 
+from extraction.amounts import (
+    CHECKSUM,
+    CONFIRMED,
+    GUESS,
+    LABELLED,
+    UNCONFIRMED,
+    Candidate,
+    choose_amounts,
+    confirm_net,
+)
 from extraction.labels import BUYER_LABELS, DOCUMENT_TITLES, match_label
-from extraction.layout import Box, Line, Segment, Word, group_lines, segment_after, segments_below
-from extraction.line_items import find_line_items
+from extraction.layout import Line, Segment, Word, group_lines, segment_after, segments_below
+from extraction.line_items import item_rows, listed_items
 from extraction.parsing import (
-    CURRENCY_CODES,
-    CURRENCY_SYMBOLS,
+    SYMBOL_FAMILIES,
     Conventions,
     currencies_in,
+    currency_names_in,
     find_iban,
     parse_amount,
     parse_date,
+    strip_currency,
+    tax_ids_in,
     vat_ids_in,
 )
+from extraction.terms import due_date_from_days, due_date_in_terms
 from extraction.types import (
     AMOUNT_FIELDS,
     DATE_FIELDS,
     ExtractedField,
     ExtractionResult,
-    FieldValue,
     Provenance,
 )
 
-CONFIRMED, CHECKSUM, LABELLED, UNCONFIRMED, GUESS = 0.95, 0.9, 0.85, 0.6, 0.4
+__all__ = ["CHECKSUM", "CONFIRMED", "GUESS", "LABELLED", "UNCONFIRMED", "extract_fields"]
 _LEGAL_FORM = re.compile(
     r"(?:^|\s)(?:gmbh(?:\s*&\s*co\.?\s*kg)?|ag|kg|ohg|ug|e\.\s?k\.|ltd\.?|limited|llc|"
     r"inc\.?|corp\.?|corporation|plc|sarl|s\.a\.r\.l\.|sas|sa|s\.a\.|bv|b\.v\.|nv|n\.v\.|"
     r"oy|ab|a/s|aps|srl|s\.r\.l\.|spa|s\.p\.a\.)$",
     re.IGNORECASE,
 )
-_TAX_ID_LABEL = re.compile(r"vat|ust|tva|mwst|btw|tax|uid|steuer", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    value: FieldValue
-    priority: int  # the label's rank for its field; lower is more specific
-    order: int  # reading order, to prefer the first occurrence
-    page: int
-    bbox: Box
-
-    def field(self, confidence: float) -> ExtractedField:
-        return ExtractedField(self.value, confidence, Provenance("text", self.page, self.bbox))
+_TAX_ID_LABEL = re.compile(
+    r"vat|ust|tva|mwst|btw|tax|uid|steuer|iva|gst|abn|moms|nif|cif", re.IGNORECASE
+)
+# "Fattura n. 666/2026 del 15/05/2026", "Rechnung Nr. 42 vom 12.03.2026": the date the
+# number is "of" is the invoice date.
+_DATED = re.compile(r"\s(?:del|dated|of|vom|du|van|de|d\.d\.)\s+(.+)$", re.IGNORECASE)
 
 
 def extract_fields(
@@ -69,7 +73,8 @@ def extract_fields(
     conventions = Conventions.of("\n".join(line.text for line in lines))
     buyer = buyer_segments(lines)
     candidates = labelled_candidates(lines, conventions)
-    result = ExtractionResult(format=fmt, lines=find_line_items(lines, conventions), words=words)
+    rows = item_rows(lines, conventions)
+    result = ExtractionResult(format=fmt, lines=[item for _, item in rows], words=words)
 
     for name in ("invoice_number", "invoice_date", "due_date", "po_number"):
         if candidates.get(name):
@@ -80,11 +85,26 @@ def extract_fields(
         if first_date:
             result.fields["invoice_date"] = first_date.field(GUESS)
     if "due_date" not in result.fields:
-        due = _due_date_in_terms(lines, conventions)
+        due = due_date_in_terms(lines, conventions)
         if due:
             result.fields["due_date"] = due.field(UNCONFIRMED)
+    invoice_date = result.fields.get("invoice_date")
+    if "due_date" not in result.fields and invoice_date:
+        due = due_date_from_days(lines, invoice_date.value)
+        if due:
+            # Only as sure as the invoice date it counts from, and never more than unconfirmed.
+            result.fields["due_date"] = due.field(min(invoice_date.confidence, UNCONFIRMED))
 
-    result.fields.update(choose_amounts(candidates, result.lines))
+    table = [index for index, _ in rows]
+    amounts = choose_amounts(candidates, result.lines, lines, conventions, table)
+    net = amounts.get("net_amount")
+    if not result.lines and net:
+        end = _line_of(net, lines)
+        listed = listed_items(lines, end, net.value, conventions) if end is not None else []
+        if listed:
+            result.lines = listed
+            confirm_net(amounts, net.value)
+    result.fields.update(amounts)
     for name, found in (
         ("vendor_name", vendor_name(lines, buyer)),
         ("vendor_vat_id", vendor_vat_id(lines, buyer)),
@@ -114,7 +134,22 @@ def labelled_candidates(lines: list[Line], conventions: Conventions):
                 candidates.setdefault(label.field, []).append(
                     Candidate(value, label.priority, order, segment.page, box)
                 )
+            dated = label.field == "invoice_number" and _DATED.search(label.rest)
+            value = dated and parse_date(dated.group(1), conventions)
+            if value:
+                candidates.setdefault("invoice_date", []).append(
+                    Candidate(value, 50, order, segment.page, segment.bbox)
+                )
     return candidates
+
+
+def _line_of(found: ExtractedField, lines: list[Line]) -> int | None:
+    page, box = found.provenance.page, found.provenance.bbox
+    middle = (box[1] + box[3]) / 2
+    for index, line in enumerate(lines):
+        if line.page == page and line.top <= middle <= line.bottom:
+            return index
+    return None
 
 
 def _values_for(label, segment: Segment, line: Line, lines: list[Line], index, conventions):
@@ -122,6 +157,8 @@ def _values_for(label, segment: Segment, line: Line, lines: list[Line], index, c
     arithmetic to decide between ("VAT 20% on 1,200.00" then "240.00" to its right)."""
     parse = _parser(label.field, conventions)
     found = []
+    if label.field in AMOUNT_FIELDS and label.rest.strip("() ") == "%":
+        return found  # "VAT %", a column of rates, not an amount
     if label.rest:
         value = parse(label.rest)
         if value is not None:
@@ -172,81 +209,14 @@ def _reference(text: str) -> str | None:
 
 
 def _strip_currency(text: str) -> str:
-    for code in [*CURRENCY_CODES, *CURRENCY_SYMBOLS]:
-        text = text.replace(code, "").replace(code.lower(), "")
-    return text
-
-
-def choose_amounts(candidates, lines) -> dict[str, ExtractedField]:
-    """Net, tax and total, preferring the combination where net + tax = total."""
-    nets = candidates.get("net_amount", [])
-    taxes = candidates.get("tax_amount", [])
-    totals = candidates.get("total_amount", [])
-    # Several VAT rates print one tax line each; their sum is the tax amount. Not every
-    # label is a rate's line (a table's "VAT %" column is one too), and a line may offer
-    # two values (the base and the tax), so each set of lines, one value each, is tried.
-    tax_options = list(taxes)
-    by_label: dict[int, list[Candidate]] = {}
-    for tax in taxes:
-        by_label.setdefault(tax.order, []).append(tax)
-    if 1 < len(by_label) <= 6 and len({tax.page for tax in taxes}) == 1:
-        tax_options += [
-            _sum(list(picked))
-            for size in range(2, len(by_label) + 1)
-            for labels in combinations(by_label.values(), size)
-            for picked in product(*labels)
-        ]
-    for net, tax, total in product(nets, tax_options, totals):
-        if net.value + tax.value == total.value:
-            return {
-                "net_amount": net.field(CONFIRMED),
-                "tax_amount": tax.field(CONFIRMED),
-                "total_amount": total.field(CONFIRMED),
-            }
-    chosen = {}
-    lines_sum = sum(item.amount for item in lines) if lines else None
-    for name, found in (("net_amount", nets), ("tax_amount", taxes), ("total_amount", totals)):
-        if found:
-            best = min(found, key=lambda c: (c.priority, c.order))
-            confirmed = name == "net_amount" and best.value == lines_sum
-            chosen[name] = best.field(CONFIRMED if confirmed else UNCONFIRMED)
-    return chosen
-
-
-def _sum(taxes: list[Candidate]) -> Candidate:
-    boxes = [tax.bbox for tax in taxes]
-    box = (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
-    return Candidate(sum(tax.value for tax in taxes), 0, taxes[0].order, taxes[0].page, box)
+    """`text` without currency signs and codes, whatever their case ("Total eur")."""
+    return strip_currency(strip_currency(text).upper())
 
 
 def _first_date(lines: list[Line], conventions: Conventions) -> Candidate | None:
     for order, line in enumerate(lines):
         for segment in line.segments:
             value = parse_date(segment.text, conventions)
-            if value:
-                return Candidate(value, 99, order, segment.page, segment.bbox)
-    return None
-
-
-# Payment terms that name the due date in a sentence: "Zahlbar ohne Abzug bis zum
-# 30.06.2026", "Please pay by 12 March 2026", "à régler au plus tard le 12/03/2026".
-_DUE_TERMS = re.compile(
-    r"\b(?:pay(?:able|ment)?|due|zahlbar|fällig|zahlung|régler|payer|paiement)\b.*?"
-    r"\b(?:by|before|until|on|bis(?:\s+(?:zum|spätestens))?|am|avant\s+le|le)\s+(.+)",
-    re.IGNORECASE,
-)
-
-
-def _due_date_in_terms(lines: list[Line], conventions: Conventions) -> Candidate | None:
-    for order, line in enumerate(lines):
-        for segment in line.segments:
-            terms = _DUE_TERMS.search(segment.text)
-            value = terms and parse_date(terms.group(1), conventions)
             if value:
                 return Candidate(value, 99, order, segment.page, segment.bbox)
     return None
@@ -302,12 +272,15 @@ def _looks_like_name(text: str) -> bool:
         and not text[0].isdigit()
         and not match_label(text)
         and not DOCUMENT_TITLES.match(text)
+        and not text.startswith("/")
         and not BUYER_LABELS.match(text)
         and not re.search(r"@|www\.|https?:|\bpage\b|\bseite\b", text, re.IGNORECASE)
     )
 
 
 def vendor_vat_id(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
+    """The first VAT id outside the buyer's block, a labelled one first; failing any, a
+    labelled registration number of another kind (an Australian ABN, a GST number, an EIN)."""
     found = []
     for order, line in enumerate(lines):
         for segment in line.segments:
@@ -315,10 +288,12 @@ def vendor_vat_id(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
                 continue
             for vat_id in vat_ids_in(segment.text):
                 labelled = bool(_TAX_ID_LABEL.search(line.text))
-                found.append((not labelled, order, vat_id, segment))
+                found.append((0, not labelled, order, vat_id, segment))
+            for tax_id in tax_ids_in(segment.text):
+                found.append((1, False, order, tax_id, segment))
     if not found:
         return None
-    unlabelled, _, vat_id, segment = min(found, key=lambda item: item[:2])
+    _, unlabelled, _, vat_id, segment = min(found, key=lambda item: item[:3])
     return ExtractedField(
         vat_id, GUESS if unlabelled else LABELLED, Provenance("text", segment.page, segment.bbox)
     )
@@ -336,17 +311,26 @@ def vendor_iban(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
 
 
 def currency(lines: list[Line]) -> ExtractedField | None:
-    seen = Counter()
+    """The currency by its printed ISO codes (or names: "Australian dollars"), which
+    override a symbol that several currencies use ("$"); failing any, by its symbols."""
+    codes, symbols = Counter(), Counter()
     first_word: dict[str, Word] = {}
+    previous = ""
     for line in lines:
         for word in line.words:
-            for code in currencies_in(word.text):
-                seen[code] += 1
+            for code in currencies_in(word.text, line.text, previous):
+                (codes if code in word.text else symbols)[code] += 1
                 first_word.setdefault(code, word)
+        for code in currency_names_in(line.text):
+            codes[code] += 1
+            first_word.setdefault(code, line.words[0])
+        previous = line.text
+    seen = codes or symbols
     if not seen:
         return None
     code, _ = seen.most_common(1)[0]
+    agreeing = all(symbol == code or code in SYMBOL_FAMILIES.get(symbol, ()) for symbol in symbols)
+    confidence = LABELLED if len(seen) == 1 and agreeing else UNCONFIRMED
     word = first_word[code]
-    confidence = LABELLED if len(seen) == 1 else UNCONFIRMED
     box = (word.x0, word.top, word.x1, word.bottom)
     return ExtractedField(code, confidence, Provenance("text", word.page, box))

@@ -1,42 +1,76 @@
-"""The printed labels that announce a header field, in English, German and French.
+"""The printed labels that announce a header field, in the languages of the invoices an AP
+mailbox receives: English (UK, US, Australian), German, French, Dutch, Italian, Spanish and
+Portuguese, with a few Nordic words.
 
 Within a field, earlier labels are more specific and win over later ones ("Invoice Date"
 over a bare "Date"). Across fields the longest label that matches wins, so "Total HT" is a
-net amount and "Due date" is not an invoice date.
+net amount and "Due date" is not an invoice date. Bilingual labels ("Factuurnummer /
+Invoice number", "BTW / VAT 21%") are read half by half: each half may be the label.
 """
 
 import re
 from dataclasses import dataclass
 
 _RATE = r"\(?\d{1,2}(?:[.,]\d{1,2})?\s*%\)?"
-_TAX_WORD = r"(?:vat|tax|sales\s+tax|mwst\.?|ust\.?|tva|umsatzsteuer|mehrwertsteuer)"
+# Value added, goods and services and sales taxes by their printed names and abbreviations.
+TAX_WORD = (
+    r"(?:vat|tax|sales\s+tax|gst|hst|mwst\.?|ust\.?|tva|umsatzsteuer|mehrwertsteuer|btw|"
+    r"iva|i\.v\.a\.|imposta|impuesto|moms|alv)"
+)
+_EXCL = (
+    r"(?:excl\.?|exkl\.?|excluding|exclusive\s+of|ex\.?|before|hors|net\s+of|exclusief|"
+    r"zonder|senza|sin)"
+)
+_INCL = r"(?:incl\.?|inkl\.?|including|inclusive\s+of|inc\.?|inclusief|incluso|con|ttc)"
+# Words for the document itself, and for "number", for "<document> no." in any language.
+_DOCUMENT = (
+    r"(?:tax\s+invoice|invoice|inv\.?|bill|rechnungs?|facture|factuur|fattura|factura|"
+    r"fatura|faktura)"
+)
+_NUMBER = r"(?:no\.?|n\s?[°º.o]\.?|nr\.?|num\.?|number|nummer|numero|número|numéro|#|id)"
+_TOTAL = r"(?:total|totaal|totale|gesamt)"
 
 LABELS = {
     "invoice_number": [
-        r"invoice\s*(?:no\.?|number|num\.?|nr\.?|#|id)",
-        r"inv\.?\s*(?:no\.?|#)",
-        r"rechnungs?\s*-?\s*(?:nummer|nr\.?|no\.?)",
-        r"facture\s*n[°o]\.?",
-        r"(?:n[°o]|numéro)\s*de\s*facture",
+        rf"{_DOCUMENT}\s*-?\s*{_NUMBER}",
+        r"(?:rechnungs|factuur|faktura|fattura)(?:nummer|nr\.?)",
+        rf"(?:{_NUMBER}|numéro)\s*(?:de\s+(?:la\s+)?|della\s+|di\s+)?{_DOCUMENT}",
+        r"(?:document|beleg|doc\.?)\s*-?\s*(?:no\.?|nr\.?|number|nummer)",
     ],
     "invoice_date": [
         r"invoice\s+date",
-        r"date\s+of\s+(?:invoice|issue)",
-        r"issue\s+date",
+        r"bill\s+date",
+        r"date\s+of\s+(?:invoice|issue|bill)",
+        r"(?:issue|issued)\s+(?:date|on)",
         r"rechnungsdatum",
         r"date\s+de\s+(?:la\s+)?facture",
         r"date\s+d'émission",
+        r"factuurdatum",
+        r"datum\s+factuur",
+        r"data\s+(?:della\s+)?(?:fattura|documento|emissione)",
+        r"fecha\s+(?:de\s+)?(?:la\s+)?(?:factura|emisión|expedición)",
+        r"data\s+(?:da\s+)?(?:fatura|emissão)",
+        r"(?:faktura|fakturerings)dat(?:o|um)",
+        r"belegdatum",
         r"datum",
         r"date",
+        r"fecha",
+        r"data",
     ],
     "due_date": [
         r"due\s+date",
-        r"payment\s+due(?:\s+date)?",
+        r"payment\s+due(?:\s+(?:date|by|on))?",
         r"date\s+due",
+        r"(?:pay|due)\s+by",
         r"fälligkeitsdatum",
         r"fällig(?:\s+am)?",
         r"zahlbar\s+bis(?:\s+zum)?",
         r"(?:date\s+d')?échéance",
+        r"(?:vervaldatum|vervaldag|uiterste\s+betaaldatum)",
+        r"(?:data\s+(?:di\s+)?)?scadenza",
+        r"(?:fecha\s+de\s+)?vencimiento",
+        r"(?:data\s+de\s+)?vencimento",
+        r"(?:forfallsdato|förfallodatum|forfaldsdato|eräpäivä)",
         r"due",
     ],
     "po_number": [
@@ -45,60 +79,94 @@ LABELS = {
         r"(?:your\s+)?order\s*(?:no\.?|number|#|ref\.?|reference)",
         r"(?:ihre\s+)?bestell\s*-?\s*(?:nummer|nr\.?|ung(?:\s*nr\.?)?)",
         r"ihre\s+bestellung",
+        r"(?:ihr\s+)?auftrags?\s*-?\s*(?:nummer|nr\.?)",
         r"bon\s+de\s+commande(?:\s*n[°o])?",
         r"(?:n[°o]\s*de\s*)?commande(?:\s*n[°o])?",
+        r"(?:uw\s+)?(?:inkoop)?(?:order|bestel)\s*-?\s*(?:nummer|nr\.?|referentie)",
+        r"(?:rif\.?\s*(?:vs\.?\s*)?|vs\.?\s*|numero\s+)?ordine(?:\s*n[°o.]?\.?)?",
+        r"(?:n[°º.o]\.?\s*(?:de\s+)?|número\s+de\s+)?(?:pedido|orden\s+de\s+compra)(?:\s*n[°º.o]\.?)?",
     ],
     "net_amount": [
         r"sub\s*-?\s*total",
-        r"net(?:\s+amount|\s+total)?",
+        r"net(?:\s+amount|\s+total|\s+value)?",
         r"total\s+net",
-        rf"total\s+(?:excl\.?|exkl\.?|excluding|before|hors)\s+(?:{_TAX_WORD}|taxes?)",
-        r"amount\s+(?:excl\.?|before)\s+(?:vat|tax)",
+        # "Total excl. VAT", "Total charges (excluding VAT)", "Totaal excl. btw", "Total ex GST"
+        rf"{_TOTAL}(?:\s+[^\W\d_]+)?\s+\(?{_EXCL}\s+(?:{TAX_WORD}|taxes?)\)?",
+        rf"(?:amount|bedrag|importo|importe)\s+\(?{_EXCL}\s+(?:{TAX_WORD}|taxes?)\)?",
+        r"(?:goods|merchandise)\s+(?:value|total)",
+        r"value\s+of\s+goods",
+        r"taxable\s+(?:amount|value)",
         r"nettobetrag",
-        r"netto(?:summe)?",
+        r"netto(?:summe|bedrag)?",
         r"summe\s+netto",
         r"zwischensumme",
+        r"warenwert",
         r"total\s+ht",
         r"montant\s+ht",
         r"sous-total(?:\s+ht)?",
+        r"subtotaal",
+        r"(?:totale\s+)?imponibile",
+        r"subtotale",
+        r"totale\s+(?:netto|merce)",
+        r"base\s+imponible",
+        r"importe\s+neto",
+        r"neto",
     ],
     "tax_amount": [
-        rf"(?:zzgl\.?\s+|plus\s+|\+\s*)?(?:{_RATE}\s*)?{_TAX_WORD}(?:\s*{_RATE})?",
-        rf"total\s+{_TAX_WORD}",
-        rf"{_TAX_WORD}\s+(?:amount|total)",
-        r"montant\s+tva",
+        # "VAT 20%", "zzgl. 19 % MwSt.", "GST (10%)", "VAT at 20% on 1,200.00", "VAT @ 23%"
+        rf"(?:zzgl\.?\s+|plus\s+|\+\s*)?(?:{_RATE}\s*)?{TAX_WORD}(?:\s*(?:at|@)?\s*{_RATE})?",
+        rf"{_TOTAL}\s+{TAX_WORD}",
+        rf"{TAX_WORD}\s*-?\s*(?:amount|total|bedrag|importo|importe)",
+        rf"(?:montant|bedrag|importo|importe|cuota|valor)\s+(?:de\s+(?:la\s+)?|dell'|del\s+)?{TAX_WORD}",
     ],
     "total_amount": [
-        r"total\s+(?:due|amount|payable)",
+        r"total\s+(?:due|amount|payable|to\s+pay)",
         r"grand\s+total",
-        r"amount\s+due",
-        r"balance\s+due",
-        r"invoice\s+total",
+        r"(?:amount|balance|total)\s+(?:now\s+)?(?:due|payable|to\s+pay)",
+        r"(?:invoice|bill)\s+(?:total|amount|value)",
+        r"total\s+(?:invoice|bill)\s+amount",
+        # A utility bill's "Total charges this period"
+        r"total\s+(?:current\s+)?charges(?:\s+(?:for\s+)?this\s+(?:period|bill|month))?",
         # "Total incl. VAT", and with the currency in between: "Total CHF inkl. MWST"
-        rf"total\s+(?:[a-z]{{3}}\s+)?(?:incl\.?|inkl\.?|including)\s+{_TAX_WORD}",
+        rf"{_TOTAL}\s+(?:[a-z]{{3}}\s+)?\(?{_INCL}\.?\s+{TAX_WORD}\)?",
         r"gesamtbetrag",
         r"rechnungsbetrag",
         r"gesamtsumme",
         r"endbetrag",
+        r"endsumme",
+        r"zahlbetrag",
         r"brutto(?:betrag|summe)?",
         r"summe\s+brutto",
         r"zu\s+zahlen(?:der\s+betrag)?",
         r"total\s+ttc",
         r"montant\s+ttc",
         r"montant\s+total(?:\s+ttc)?",
-        r"net\s+à\s+payer",
+        r"(?:net|total|montant)\s+à\s+payer",
+        r"totaal\s*(?:bedrag|te\s+betalen)",
+        r"factuurbedrag",
+        r"te\s+betalen",
+        r"totale\s+(?:documento|fattura|a\s+pagare|dovuto|da\s+pagare)",
+        r"(?:netto|importo)\s+(?:a|da)\s+pagare",
+        r"importo\s+totale",
+        r"(?:total|importe)\s+(?:a\s+pagar|factura|de\s+la\s+factura)",
+        r"importe\s+total",
+        r"valor\s+total",
+        r"totaal",
+        r"totale",
         r"total",
     ],
 }
 # Labels that introduce the buyer's block: VAT ids and names under them are not the vendor's.
 BUYER_LABELS = re.compile(
     r"^(?:bill(?:ed)?\s+to|invoice\s+to|sold\s+to|ship\s+to|deliver\s+to|customer|client|"
-    r"buyer|rechnungsempfänger|rechnungsadresse|lieferadresse|kunde|facturé\s+à|"
-    r"adresse\s+de\s+facturation)\b",
+    r"buyer|invoice\s+address|rechnungsempfänger|rechnungsadresse|lieferadresse|kunde|"
+    r"facturé\s+à|adresse\s+de\s+facturation|factuuradres|afnemer|klant|spett\.?\s*le|"
+    r"cliente|destinatario|facturar\s+a)\b",
     re.IGNORECASE,
 )
 DOCUMENT_TITLES = re.compile(
-    r"^(?:tax\s+)?(?:invoice|rechnung|facture|credit\s+note|gutschrift|avoir)\b",
+    r"^(?:tax\s+)?(?:invoice|rechnung|facture|factuur|fattura|factura|fatura|faktura|"
+    r"credit\s+note|gutschrift|avoir|creditnota|nota\s+(?:di\s+)?credito)\b",
     re.IGNORECASE,
 )
 
@@ -107,6 +175,7 @@ _COMPILED = [
     for name, labels in LABELS.items()
     for priority, label in enumerate(labels)
 ]
+_HALVES = re.compile(r"\s+/\s+")
 
 
 @dataclass(frozen=True)
@@ -118,7 +187,29 @@ class LabelMatch:
 
 
 def match_label(text: str) -> LabelMatch | None:
+    """The label at the start of a phrase. In a bilingual phrase ("Totaal / Total",
+    "Factuurnummer / Invoice number: 42") any half may be the label, and a translation
+    after it is part of the label, not its value."""
     collapsed = " ".join(text.split())
+    found = _match(collapsed)
+    if found is None:
+        halves = _HALVES.split(collapsed)
+        for start in range(1, len(halves)):
+            # Only words stand before the half that matches: "Omschrijving / Description
+            # 4 x / Total" is not a label.
+            if any(re.search(r"\d", half) or len(half.split()) > 3 for half in halves[:start]):
+                break
+            found = _match(" / ".join(halves[start:]))
+            if found:
+                break
+    if found and found.rest.startswith("/"):
+        translated = _match(found.rest[1:].strip())
+        if translated:
+            return LabelMatch(found.field, found.priority, found.length, translated.rest)
+    return found
+
+
+def _match(collapsed: str) -> LabelMatch | None:
     normalized = collapsed.lower()
     best = None
     for name, priority, pattern in _COMPILED:

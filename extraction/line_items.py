@@ -22,9 +22,14 @@ _FILLER_SIGNS = {"x", "@", "\u00d7", "\u20ac", "$", "\u00a3"}
 
 
 def find_line_items(lines: list[Line], conventions: Conventions) -> list[LineItem]:
+    return [item for _, item in item_rows(lines, conventions)]
+
+
+def item_rows(lines: list[Line], conventions: Conventions) -> list[tuple[int, LineItem]]:
+    """The table's items with the index of the line each was read from."""
     items = []
     previous: Line | None = None
-    for line in lines:
+    for index, line in enumerate(lines):
         item = _line_item(line, conventions)
         if item and not item.description and not item.item_code:
             # Receipts and some ERP prints put the description on its own line above the
@@ -32,9 +37,40 @@ def find_line_items(lines: list[Line], conventions: Conventions) -> list[LineIte
             above = previous and _description_above(previous, line)
             item = replace(item, description=above) if above else None
         if item:
-            items.append(item)
+            items.append((index, item))
         previous = None if item else line
     return items
+
+
+def listed_items(lines: list[Line], end: int, total: Decimal, conventions) -> list[LineItem]:
+    """Charges listed without a table, as utility and service bills print them: the run of
+    rows just above line `end` (the net amount's) that each end in an amount and say what
+    it is for, where the amounts add up to `total`. The sum is the evidence; a heading
+    ("Electricity charges") or any row without an amount ends the run."""
+    run: list[LineItem] = []
+    for line in reversed(lines[:end]):
+        if line.page != lines[end].page or len(line.segments) < 2:
+            break
+        amount = money(line.segments[-1].text, conventions)
+        description = " ".join(segment.text for segment in line.segments[:-1])
+        if amount is None or not re.search(r"[^\W\d_]{2}", description):
+            break
+        run.insert(0, LineItem(description=description, amount=amount))
+    # The longest run ending at `end` whose amounts add up.
+    for start in range(len(run)):
+        if len(run) - start >= 2 and sum(item.amount for item in run[start:]) == total:
+            return run[start:]
+    return []
+
+
+def money(text: str, conventions: Conventions) -> Decimal | None:
+    """An amount printed as money, with cents ("£1,202.19", "7.525,26 €")."""
+    if not re.search(r"\d[.,]\d{2}(?!\d)", text):
+        return None
+    value = parse_amount(text, conventions)
+    if value is None and text.split():
+        value = parse_amount(text.split()[-1], conventions)
+    return value
 
 
 def _description_above(above: Line, line: Line) -> str:

@@ -9,8 +9,49 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
-CURRENCY_CODES = {"EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "JPY"}
+# Symbols that name one currency; "$" (and "¥", "kr") name several, so a printed ISO code
+# overrides them: "$" with "AUD" printed is Australian dollars.
+CURRENCY_SYMBOLS = {
+    "€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₺": "TRY",
+    "₽": "RUB", "₪": "ILS", "₱": "PHP", "₫": "VND", "฿": "THB", "₴": "UAH", "₦": "NGN",
+    "zł": "PLN", "Kč": "CZK", "R$": "BRL", "A$": "AUD", "AU$": "AUD", "C$": "CAD",
+    "CA$": "CAD", "NZ$": "NZD", "US$": "USD", "S$": "SGD", "HK$": "HKD", "MX$": "MXN",
+}  # fmt: skip
+# ISO 4217, the active codes.
+_ISO_4217 = """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR
+    FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT
+    MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB
+    TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF
+    YER ZAR ZMW ZWG"""
+CURRENCY_CODES = set(_ISO_4217.split())
+# Codes common enough on invoices to count wherever they are printed; any other code also
+# spells an ordinary word or acronym ("ALL", "TOP", "CAD", "PHP"), so it counts only beside
+# an amount or a "Currency" label.
+COMMON_CODES = {"EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "JPY"}
+# Which codes a symbol may stand for, beyond its own.
+SYMBOL_FAMILIES = {
+    "USD": {"USD", "AUD", "CAD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP", "TWD",
+            "BSD", "BBD", "BMD", "BZD", "FJD", "JMD", "KYD", "LRD", "NAD", "SBD", "SRD",
+            "TTD", "XCD", "GYD", "BND", "UYU", "CUP", "DOP"},
+    "JPY": {"JPY", "CNY"},
+}  # fmt: skip
+CURRENCY_NAMES = {
+    "euro": "EUR", "euros": "EUR", "us dollars": "USD", "u.s. dollars": "USD",
+    "australian dollars": "AUD", "canadian dollars": "CAD", "new zealand dollars": "NZD",
+    "singapore dollars": "SGD", "hong kong dollars": "HKD", "pounds sterling": "GBP",
+    "swiss francs": "CHF", "schweizer franken": "CHF",
+}  # fmt: skip
+_SYMBOL_PATTERN = "|".join(
+    re.escape(symbol) for symbol in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+)
+_CURRENCY = re.compile(
+    rf"{_SYMBOL_PATTERN}|(?<![A-Za-z])(?:{'|'.join(sorted(CURRENCY_CODES))})(?![A-Za-z])"
+)
+_MONEY = r"\d[\d.,'\u202f\u00a0 ]*[.,]\d{2}(?!\d)"
+_CURRENCY_LABEL = re.compile(r"\b(?:currency|währung|devise|valuta|moneda|divisa|moeda)\b", re.I)
 # Countries whose VAT ids we recognise by pattern (EU, plus GB, XI, CH and NO).
 VAT_COUNTRIES = {
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU",
@@ -18,15 +59,25 @@ VAT_COUNTRIES = {
     "GB", "XI", "CH", "NO",
 }  # fmt: skip
 MONTHS = {
-    # English, German, French; abbreviations are matched by their first three letters.
+    # English, German, French, Dutch, Italian, Spanish and Portuguese; abbreviations are
+    # matched by their first three letters (the Portuguese ones excepted: "out" is a word).
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
     "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "mai": 5, "juni": 6, "juli": 7,
     "oktober": 10, "dezember": 12,
     "janvier": 1, "février": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7,
     "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12,
+    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
+    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6,
+    "luglio": 7, "agosto": 8, "settembre": 9, "ottobre": 10, "dicembre": 12,
+    "enero": 1, "febrero": 2, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 }  # fmt: skip
 _MONTH_ABBREVIATIONS = {name[:3]: number for name, number in MONTHS.items()}
+MONTHS.update({
+    "janeiro": 1, "fevereiro": 2, "março": 3, "maio": 5, "junho": 6, "julho": 7,
+    "setembro": 9, "outubro": 10, "novembro": 11, "dezembro": 12,
+})  # fmt: skip
 
 # IBAN lengths by country (the SWIFT registry), for the countries we see most: a run of
 # tokens that passes mod 97 by chance ("...2687 BIC") is then not taken for an IBAN.
@@ -54,17 +105,16 @@ class Conventions:
             first_over_12 |= int(first) > 12
             second_over_12 |= int(second) > 12
         # Any date that can only be read one way settles it; otherwise dollars mean en-US.
-        us_hint = "$" in text or "USD" in text
+        # A non-US dollar ("AUD", "A$", an Australian ABN) leaves "$" no hint of en-US.
+        other_dollar = re.search(r"\b(?:AUD|NZD|CAD|SGD|HKD|ABN)\b|(?:AU?|NZ|C|CA|S|HK)\$", text)
+        us_hint = ("$" in text or "USD" in text) and not other_dollar
         month_first = second_over_12 or (us_hint and not first_over_12)
         return cls(decimal_comma=commas > points, month_first=month_first)
 
 
 def parse_amount(text: str, conventions: Conventions) -> Decimal | None:
     """A money amount or quantity, with any currency symbol or code around it ignored."""
-    cleaned = text.strip()
-    for symbol in [*CURRENCY_SYMBOLS, *CURRENCY_CODES]:
-        cleaned = cleaned.replace(symbol, "")
-    cleaned = cleaned.strip()
+    cleaned = strip_currency(text).strip()
     if not cleaned or not _NUMBER.fullmatch(cleaned):
         return None
     negative = cleaned.startswith(("-", "(")) or cleaned.endswith(")")
@@ -127,8 +177,13 @@ def _month_number(name: str) -> int | None:
 
 
 def _day_month_name(text, _conventions):
-    # "12 March 2026", "12. März 2026", and with hyphens as in "12-Mar-2026"
-    match = re.search(r"\b(\d{1,2})(?:\.?\s+|-)([^\W\d_]+)\.?,?(?:\s+|-)(\d{4})\b", text)
+    # "12 March 2026", "12. März 2026", "1st March 2026", "1st of March, 2026", "12 de marzo
+    # de 2026", and with hyphens as in "12-Mar-2026"
+    match = re.search(
+        r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\.?\s+(?:of\s+|de\s+)?|-)([^\W\d_]+)\.?,?"
+        r"(?:\s+(?:de\s+)?|-)(\d{4})\b",
+        text,
+    )
     month = match and _month_number(match.group(2))
     return month and _safe_date(int(match.group(3)), month, int(match.group(1)))
 
@@ -186,7 +241,73 @@ def vat_ids_in(text: str) -> list[str]:
     return found
 
 
-def currencies_in(text: str) -> list[str]:
-    found = [CURRENCY_SYMBOLS[char] for char in text if char in CURRENCY_SYMBOLS]
-    found += [code for code in re.findall(r"\b[A-Z]{3}\b", text) if code in CURRENCY_CODES]
+def strip_currency(text: str) -> str:
+    """`text` without currency symbols and ISO codes."""
+    return _CURRENCY.sub("", text)
+
+
+def currencies_in(text: str, context: str = "", header: str = "") -> list[str]:
+    """Currencies printed in a word (or phrase): symbols by their usual code, and ISO codes.
+    A code that is also an ordinary word counts only beside an amount in `context` (the
+    word's line), or where the line or `header` (the line above) has a "Currency" label."""
+    found = []
+    for match in _CURRENCY.finditer(text):
+        printed = match.group()
+        if printed in CURRENCY_SYMBOLS:
+            found.append(CURRENCY_SYMBOLS[printed])
+            continue
+        code = re.escape(printed)
+        beside_amount = re.search(
+            rf"(?<![A-Za-z]){code}\s*[^\w\s]?\s*{_MONEY}|{_MONEY}\s*\)?\s*{code}(?![A-Za-z])",
+            f"{text} {context}",
+        )
+        labelled = _CURRENCY_LABEL.search(f"{context} {header}")
+        if printed in COMMON_CODES or beside_amount or labelled:
+            found.append(printed)
     return found
+
+
+def currency_names_in(text: str) -> list[str]:
+    """Currencies named in words: "All amounts are in Australian dollars"."""
+    lowered = text.lower()
+    return [
+        code
+        for name, code in CURRENCY_NAMES.items()
+        if re.search(rf"\b{re.escape(name)}\b", lowered)
+    ]
+
+
+# VAT and GST registrations that the EU pattern cannot know, by the label printed before
+# them: the Australian ABN (the GST registration), GST/HST numbers (Canada, New Zealand,
+# Singapore), India's GSTIN, a VAT "TRN". Income-tax ids (a US EIN or TIN) are not VAT ids.
+_TAX_ID = re.compile(
+    r"\b(ABN|(?:GST|HST|GST/HST)\s*(?:reg(?:istration|\.)?\s*)?(?:no\.?|number|#|id)|GSTIN|"
+    r"TRN|(?:VAT|tax)\s*reg(?:istration|\.)?\s*(?:no\.?|number))(?![A-Za-z])[\s:.#]*"
+    r"((?:[A-Z]*\d[A-Z\d-]*)(?:\s[A-Z]*\d[A-Z\d-]*)*)",
+    re.IGNORECASE,
+)
+
+
+def tax_ids_in(text: str) -> list[str]:
+    """Labelled tax ids that `vat_ids_in` cannot know by pattern; an ABN must pass its
+    checksum, any other needs six digits or more in 8 to 20 characters."""
+    found = []
+    for label, printed in _TAX_ID.findall(text):
+        compact = re.sub(r"[^0-9A-Za-z]", "", printed).upper()
+        if label.upper() == "ABN":
+            if is_abn(compact):
+                found.append(compact)
+        elif sum(char.isdigit() for char in compact) >= 6 and 8 <= len(compact) <= 20:
+            found.append(compact)
+    return found
+
+
+def is_abn(text: str) -> bool:
+    """An Australian Business Number: 11 digits whose weighted sum (the first digit less
+    one) is divisible by 89."""
+    if not re.fullmatch(r"\d{11}", text):
+        return False
+    digits = [int(char) for char in text]
+    digits[0] -= 1
+    weights = (10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19)
+    return sum(d * w for d, w in zip(digits, weights, strict=True)) % 89 == 0
