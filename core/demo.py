@@ -5,10 +5,12 @@ Everything here is idempotent: running it twice changes nothing and the generate
 are byte-identical, so the second `make run` finds every file "already received".
 """
 
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pypdfium2
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -81,6 +83,8 @@ PURCHASE_ORDERS = [
     ),
     ("4500004", "V-1001", [("C-330", "Office chair, ergonomic", 10, "219.00", 19)], True),
     ("4500005", "V-1002", [("WH-2", "Warehouse storage, pallet-month", 30, "18.50", 19)], False),
+    ("4500006", "V-1001", [("D-410", "Standing desk, 160 cm", 3, "489.00", 19)], True),
+    ("4500007", "V-1002", [("FR-02", "Freight Hamburg to Berlin, pallet", 5, "120.00", 19)], True),
 ]
 
 
@@ -127,6 +131,8 @@ def inbox_documents() -> list[tuple[str, bytes]]:
     )
     storage = _invoice("V-1002", "NL-558377", "4500005", PURCHASE_ORDERS[4][2], 12)
     non_po = _invoice("V-1004", "BL-90018", "", [("SUP-1", "Support hours", 6, "95.00", 20)], 13)
+    desks = _invoice("V-1001", "AC-2026-1250", "4500006", PURCHASE_ORDERS[5][2], 16)
+    freight = _invoice("V-1002", "NL-558460", "4500007", PURCHASE_ORDERS[6][2], 17)
     good_pdf = pdf_invoice(acme, "classic")
     return [
         ("01-acme-ubl-clean.xml", ubl_xml(acme)),
@@ -139,7 +145,24 @@ def inbox_documents() -> list[tuple[str, bytes]]:
         ("08-acme-pdf-duplicate-of-01.pdf", good_pdf),
         ("09-acme-ubl-resent-copy-of-01.xml", ubl_xml(acme)),  # same bytes as 01
         ("10-damaged-truncated.pdf", good_pdf[: len(good_pdf) // 3]),
+        (
+            "11-acme-facturx-clean.pdf",
+            pdf_invoice(desks, "modern", ("factur-x.xml", cii_xml(desks))),
+        ),
+        ("12-nordlicht-scan.jpg", scanned_page(pdf_invoice(freight, "classic"))),
     ]
+
+
+def scanned_page(pdf: bytes) -> bytes:
+    """The first page as a 200 dpi greyscale JPEG, as an office scanner would send it."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=200 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80, dpi=(200, 200))
+    return out.getvalue()
 
 
 def demo_inbox_dir() -> Path:
