@@ -135,6 +135,17 @@ OCR_ENGINE = env_str("OCR_ENGINE", "easyocr")
 OCR_THREADS = env_int("OCR_THREADS", os.cpu_count() or 1)  # cores / concurrent OCR workers
 MAX_OCR_PAGES = env_int("MAX_OCR_PAGES", 50)
 MAX_PDF_PAGES = env_int("MAX_PDF_PAGES", 200)
+# OCR results by page content hash, kept until evicted; a file cache needs no service
+# (point OCR_CACHE_DIR at shared storage, or configure Redis here, for several machines).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ocr": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(env_path("OCR_CACHE_DIR", VAR_DIR / "ocr-cache")),
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": env_int("OCR_CACHE_ENTRIES", 100_000)},
+    },
+}
 MAX_DOCUMENT_BYTES = env_int("MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
 ERP_OUTBOX_DIR = env_path("ERP_OUTBOX_DIR", VAR_DIR / "outbox")
 CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 600)

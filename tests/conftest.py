@@ -7,6 +7,15 @@ def _isolated_files(settings, tmp_path):
     """Documents and the ERP outbox go to a fresh folder per test."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ERP_OUTBOX_DIR = tmp_path / "outbox"
+    # A fresh OCR cache per test: a result cached by an earlier run must not stand in for
+    # the engine the test means to exercise.
+    settings.CACHES = {
+        **settings.CACHES,
+        "ocr": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"ocr-{tmp_path.name}",
+        },
+    }
 
 
 def _user(username: str, role: str | None) -> User:

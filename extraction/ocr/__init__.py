@@ -5,10 +5,12 @@ reader hands to extraction.fields, in PDF points (pixels * 72 / dpi), so a scann
 a page with a text layer look alike to the field extractor.
 """
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
@@ -64,7 +66,7 @@ def ocr_words(
     if scale < 1.0:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.LANCZOS)
-    found = (engine or default_engine()).read(image.convert("RGB"))
+    found = read_cached(image.convert("RGB"), engine or default_engine())
     points = 72 / (dpi * scale)
     return [
         Word(
@@ -77,3 +79,22 @@ def ocr_words(
         )
         for word in found
     ]
+
+
+def read_cached(image: Image.Image, engine: OcrEngine) -> list[OcrWord]:
+    """What the engine reads on this exact page, from the "ocr" cache when it has read it
+    before: reprocessing a document, or the same page in another file, costs no OCR.
+
+    The key is the page's pixels and the engine (name and version), so a changed engine
+    reads again.
+    """
+    digest = hashlib.sha256(image.tobytes())
+    digest.update(f"{image.mode}:{image.size}".encode())
+    key = f"ocr:{engine.name}:{getattr(engine, 'version', 1)}:{digest.hexdigest()}"
+    cache = caches["ocr"]
+    stored = cache.get(key)
+    if stored is not None:
+        return [OcrWord(**word) for word in stored]
+    found = engine.read(image)
+    cache.set(key, [asdict(word) for word in found])
+    return found
