@@ -125,14 +125,7 @@ def _spec(country: str) -> parties.Country:
 
 
 def _iban(country: str, rng: random.Random) -> str:
-    pattern = _spec(country).bban
-    if not pattern:
-        return ""
-    alphabet = {"9": string.digits, "A": string.ascii_uppercase}
-    alphabet["X"] = string.digits + string.ascii_uppercase
-    bban = "".join(rng.choice(alphabet[kind]) for kind in pattern)
-    numeric = int("".join(str(int(char, 36)) for char in bban + country + "00"))
-    return f"{country}{98 - numeric % 97:02d}{bban}"
+    return parties.iban(country, rng, _spec(country).bban)
 
 
 def _vat_id(country: str, rng: random.Random) -> str:

@@ -118,9 +118,10 @@ ITEMS = {
 }  # fmt: skip
 
 
-def iban(country: str, rng: random.Random) -> str:
-    """A random IBAN for the country with correct mod-97 check digits; "" where none."""
-    pattern = COUNTRIES[country].bban
+def iban(country: str, rng: random.Random, pattern: str | None = None) -> str:
+    """A random IBAN for the country with correct mod-97 check digits; "" where none.
+    `pattern` (9 digit, A letter, X either) overrides the country's BBAN shape."""
+    pattern = COUNTRIES[country].bban if pattern is None else pattern
     if not pattern:
         return ""
     alphabet = {"9": string.digits, "A": string.ascii_uppercase}
