@@ -98,6 +98,30 @@ def generate(seed: int = SEED, count: int = COUNT) -> list[CorpusItem]:
     return items
 
 
+def per_layout_items(prefix: str, layouts, per_layout: int, make) -> list[CorpusItem]:
+    """`per_layout` items for each layout, in layout order, each from its own seeded random
+    (`{prefix}-{layout}-{k}`); `make(layout, rng)` gives the ground truth. The held-out sets
+    are built this way."""
+    items = []
+    for layout in layouts:
+        for k in range(per_layout):
+            item_seed = f"{prefix}-{layout.name}-{k}"
+            rng = random.Random(item_seed)
+            invoice = make(layout, rng)
+            items.append(
+                CorpusItem(
+                    name=f"{len(items):03d}-{layout.name}",
+                    layout=layout.name,
+                    language=layout.language,
+                    invoice=invoice,
+                    pdf=layout.draw(invoice, rng),
+                    scan_format="JPEG",
+                    seed=item_seed,
+                )
+            )
+    return items
+
+
 def make_invoice(layout: Layout, rng: random.Random) -> DemoInvoice:
     country = rng.choice(layout.countries)
     spec = parties.COUNTRIES[country]

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from core.demo_documents import EURO, DemoInvoice, DemoLine
-from tests.corpus import CorpusItem, parties
+from tests.corpus import CorpusItem, parties, per_layout_items
 from tests.corpus.render import (
     MONTHS,
     address_lines,
@@ -97,24 +97,12 @@ class HeldoutLayout:
 
 def heldout_items(seed: int = HELDOUT_SEED, per_layout: int = PER_LAYOUT) -> list[CorpusItem]:
     """per_layout invoices for each held-out layout, in layout order; deterministic."""
-    items = []
-    for layout in HELDOUT_LAYOUTS:
-        for k in range(per_layout):
-            item_seed = f"heldout-{seed}-{layout.name}-{k}"
-            rng = random.Random(item_seed)
-            invoice = MAKERS[layout.name](layout, rng)
-            items.append(
-                CorpusItem(
-                    name=f"{len(items):03d}-{layout.name}",
-                    layout=layout.name,
-                    language=layout.language,
-                    invoice=invoice,
-                    pdf=layout.draw(invoice, rng),
-                    scan_format="JPEG",
-                    seed=item_seed,
-                )
-            )
-    return items
+    return per_layout_items(
+        f"heldout-{seed}",
+        HELDOUT_LAYOUTS,
+        per_layout,
+        lambda layout, rng: MAKERS[layout.name](layout, rng),
+    )
 
 
 # --- ground truth ---------------------------------------------------------------------

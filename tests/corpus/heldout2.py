@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.demo_documents import EURO, DemoInvoice, DemoLine
-from tests.corpus import CorpusItem, parties
+from tests.corpus import CorpusItem, parties, per_layout_items
 from tests.corpus.render import (
     address_lines,
     amount,
@@ -148,24 +148,12 @@ class Heldout2Layout:
 
 def heldout2_items(seed: int = HELDOUT2_SEED, per_layout: int = PER_LAYOUT) -> list[CorpusItem]:
     """per_layout invoices for each layout of set v2, in layout order; deterministic."""
-    items = []
-    for layout in HELDOUT2_LAYOUTS:
-        for k in range(per_layout):
-            item_seed = f"heldout2-{seed}-{layout.name}-{k}"
-            rng = random.Random(item_seed)
-            invoice = layout.make(layout, rng)
-            items.append(
-                CorpusItem(
-                    name=f"{len(items):03d}-{layout.name}",
-                    layout=layout.name,
-                    language=layout.language,
-                    invoice=invoice,
-                    pdf=layout.draw(invoice, rng),
-                    scan_format="JPEG",
-                    seed=item_seed,
-                )
-            )
-    return items
+    return per_layout_items(
+        f"heldout2-{seed}",
+        HELDOUT2_LAYOUTS,
+        per_layout,
+        lambda layout, rng: layout.make(layout, rng),
+    )
 
 
 # --- ground truth ---------------------------------------------------------------------
