@@ -88,8 +88,14 @@ def group_lines(words: list[Word]) -> list[Line]:
         middle = (word.top + word.bottom) / 2
         current = lines[-1] if lines else None
         # Words whose vertical middle falls inside the line's band share the line; this
-        # tolerates a bold 12pt value beside a 9pt label.
-        if current and current.page == word.page and current.top <= middle <= current.bottom:
+        # tolerates a bold 12pt value beside a 9pt label. A word under one already on the
+        # line is on the next line, even inside the band of a tall heading beside both.
+        if (
+            current
+            and current.page == word.page
+            and current.top <= middle <= current.bottom
+            and not any(_stacked(word, other) for other in current.words)
+        ):
             current.words.append(word)
             current.top = min(current.top, word.top)
             current.bottom = max(current.bottom, word.bottom)
@@ -99,6 +105,13 @@ def group_lines(words: list[Word]) -> list[Line]:
         line.words.sort(key=lambda w: w.x0)
         line.segments = split_segments(line.words)
     return lines
+
+
+def _stacked(word: Word, other: Word) -> bool:
+    """Whether two words share more than half the narrower one's width: one is above the
+    other, as words of one line never are."""
+    shared = min(word.x1, other.x1) - max(word.x0, other.x0)
+    return shared > 0.5 * min(word.x1 - word.x0, other.x1 - other.x0)
 
 
 def split_segments(words: list[Word]) -> list[Segment]:

@@ -177,10 +177,10 @@ def _month_number(name: str) -> int | None:
 
 
 def _day_month_name(text, _conventions):
-    # "12 March 2026", "12. März 2026", "1st March 2026", "1st of March, 2026", "12 de marzo
-    # de 2026", and with hyphens as in "12-Mar-2026"
+    # "12 March 2026", "12. März 2026" (or "12.März 2026"), "1st March 2026", "1st of
+    # March, 2026", "12 de marzo de 2026", and with hyphens as in "12-Mar-2026"
     match = re.search(
-        r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\.?\s+(?:of\s+|de\s+)?|-)([^\W\d_]+)\.?,?"
+        r"\b(\d{1,2})(?:st|nd|rd|th)?(?:(?:\.\s*|\s+)(?:of\s+|de\s+)?|-)([^\W\d_]+)\.?,?"
         r"(?:\s+(?:de\s+)?|-)(\d{4})\b",
         text,
     )

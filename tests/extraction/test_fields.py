@@ -7,7 +7,7 @@ import pytest
 
 from extraction.fields import extract_fields
 from extraction.labels import match_label
-from extraction.layout import Word
+from extraction.layout import Word, group_lines
 from extraction.parsing import Conventions, find_iban, is_iban, parse_amount, parse_date, vat_ids_in
 
 EN = Conventions()
@@ -63,6 +63,7 @@ def test_non_amounts_are_rejected(text):
         ("March 12, 2026", EN, date(2026, 3, 12)),
         ("Mar 12, 2026", EN, date(2026, 3, 12)),
         ("12. März 2026", DE, date(2026, 3, 12)),
+        ("4.November 2025", DE, date(2025, 11, 4)),  # as OCR reads "4. November" at times
         ("12 mars 2026", EN, date(2026, 3, 12)),
         ("1er février 2026", EN, None),
         ("31/02/2026", EN, None),
@@ -222,3 +223,22 @@ def test_vendor_is_the_most_prominent_name_not_the_title():
     words += page((60, (50, "Big Vendor BV")), size=16)
 
     assert extract_fields(words).value("vendor_name") == "Big Vendor BV"
+
+
+def test_a_word_under_another_starts_a_line_beside_a_tall_heading():
+    # "Facture" in 28pt at the left; the vendor's name and street to its right, both
+    # inside the heading's height: two lines, not "Vandenberghe Tools Rue Neuve SRL 168".
+    words = [
+        Word("Facture", 1, 40, 40, 150, 80),
+        Word("Vandenberghe", 1, 400, 45, 470, 57),
+        Word("Tools", 1, 474, 45, 500, 57),
+        Word("SRL", 1, 504, 45, 524, 57),
+        Word("Rue", 1, 440, 62, 460, 72),
+        Word("Neuve", 1, 463, 62, 495, 72),
+        Word("168", 1, 499, 62, 520, 72),
+    ]
+
+    lines = [line.text for line in group_lines(words)]
+
+    assert "Vandenberghe Tools SRL" in lines
+    assert not any("Vandenberghe" in line and "Rue" in line for line in lines)

@@ -20,7 +20,7 @@ from PIL import Image, ImageFilter
 
 from core.demo_pdf import pdf_invoice
 from extraction.extract import extract_source
-from extraction.ocr import default_engine
+from extraction.ocr import default_engine, easyocr_engine
 from extraction.ocr.easyocr_engine import _words
 from extraction.ocr.orientation import rotate, upright_angle
 from extraction.types import SourceFile, UnreadableDocument
@@ -154,6 +154,29 @@ def test_a_turned_page_is_read_upright(engine, scan, turn):
     assert result.value("total_amount") == Decimal("297.50")
 
 
+@pytest.mark.slow
+def test_a_photographed_page_on_a_dark_desk_is_read(engine, scan):
+    desk = Image.new("L", (scan.width + 600, scan.height + 600), 50)
+    desk.paste(scan.rotate(3, expand=True, fillcolor=255), (250, 300))
+
+    result = _read(_encoded(desk, "JPEG", quality=80), "photo.jpg")
+
+    assert result.value("invoice_number") == "INV-2026-0001"
+    assert result.value("total_amount") == Decimal("297.50")
+
+
+@pytest.mark.slow
+def test_a_page_that_is_not_print_on_paper_is_read_by_craft(engine, scan, monkeypatch):
+    # Where the ink finder declines a page (a photo, a dark background), easyocr's own
+    # detector finds the text; this forces that path on an ordinary scan.
+    monkeypatch.setattr(easyocr_engine, "find_text_boxes", lambda grey: None)
+
+    result = _read(_encoded(scan, "PNG"), "declined.png")
+
+    assert result.value("invoice_number") == "INV-2026-0001"
+    assert result.value("total_amount") == Decimal("297.50")
+
+
 @pytest.mark.parametrize(("angle", "expected"), [(90, 90), (270, 90), (2, -2), (-1.5, 1.5)])
 def test_the_angle_that_lays_text_lines_flat_is_found(scan, angle, expected):
     # 0 and 180 look alike in the ink; the engine tells them apart by reading.
@@ -175,6 +198,15 @@ def test_a_phrase_is_split_into_words_by_its_characters():
     assert [w.text for w in words] == ["Invoice", "No:", "42"]
     assert [(w.x0, w.x1) for w in words] == [(100.0, 155.0), (162.9, 186.4), (194.3, 210.0)]
     assert {(w.top, w.bottom) for w in words} == {(50.0, 70.0)}
+
+
+def test_a_comma_read_apart_from_its_word_goes_back_to_it():
+    box = [[100, 50], [230, 50], [230, 70], [100, 70]]
+
+    words = _words(box, "May 17 , 2025", 0.8)
+
+    # As printed: "17," parses as part of a date, a lone "," does not.
+    assert [w.text for w in words] == ["May", "17,", "2025"]
 
 
 def test_a_decompression_bomb_is_refused_quickly():
