@@ -46,7 +46,11 @@ def invoice_list(request: HtmxHttpRequest):
     if not roles.can_view_invoices(request.user):
         raise PermissionDenied
     status = request.GET.get("status", "")
-    invoices = Invoice.objects.select_related("vendor").prefetch_related("exceptions")
+    invoices = (
+        Invoice.objects.select_related("vendor", "document")
+        .defer("document__words")
+        .prefetch_related("exceptions")
+    )
     if status in Status.values:
         invoices = invoices.filter(status=status)
     counts = dict(Invoice.objects.values_list("status").annotate(n=Count("id")).order_by())

@@ -10,6 +10,7 @@ from core.models import Document, Invoice, InvoiceLine, Status
 from extraction.extract import extract_source
 from extraction.learning import apply_hints
 from extraction.models import VendorProfile
+from extraction.ocr import reporting_progress
 from extraction.types import (
     AMOUNT_FIELDS,
     HEADER_FIELDS,
@@ -29,7 +30,8 @@ def extract_invoice(invoice: Invoice) -> None:
     document = invoice.document
     source = SourceFile(document.original_name, document.read_bytes(), document.content_type)
     try:
-        result = extract_source(source)
+        with reporting_progress(_pages_read_of(document)):
+            result = extract_source(source)
     except UnreadableDocument as exc:
         _unreadable(invoice, str(exc))
         return
@@ -38,6 +40,16 @@ def extract_invoice(invoice: Invoice) -> None:
         _unreadable(invoice, f"The document could not be read ({type(exc).__name__}: {exc}).")
         return
     record_extraction(invoice, result)
+
+
+def _pages_read_of(document: Document):
+    """Writes OCR progress to the document as it goes: the invoice screens show it while a
+    worker reads a long scan. Outside any transaction, so each page is seen at once."""
+
+    def record(done: int, total: int) -> None:
+        Document.objects.filter(pk=document.pk).update(pages_read=done, pages_to_read=total)
+
+    return record
 
 
 def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:

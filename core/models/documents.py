@@ -65,13 +65,22 @@ class Document(models.Model):
     # The positioned words extraction read from the pages, [text, page, x0, top, x1, bottom]
     # each, kept so that learning from corrections never reads (or OCRs) the file again.
     words = models.JSONField(default=list, blank=True)
-    history = HistoricalRecords(excluded_fields=["words"])
+    # OCR progress while extraction reads scanned pages: pages read of pages to read. Both
+    # stay 0 for a document with a text layer or XML, which needs no OCR.
+    pages_read = models.PositiveIntegerField(default=0)
+    pages_to_read = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords(excluded_fields=["words", "pages_read", "pages_to_read"])
 
     class Meta:
         ordering = ["-received_at"]
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def reading_pages(self) -> bool:
+        """Whether OCR is part way through this document's pages."""
+        return self.pages_read < self.pages_to_read
 
     def read_bytes(self) -> bytes:
         with self.file.open("rb") as handle:

@@ -6,6 +6,9 @@ a page with a text layer look alike to the field extractor.
 """
 
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -56,6 +59,36 @@ def max_ocr_pages() -> int:
     """Pages OCR reads from one document: a scanned invoice has a few, and each costs
     seconds of CPU, so a 300-page scan is refused rather than holding a worker for hours."""
     return settings.MAX_OCR_PAGES
+
+
+# Who hears of OCR progress: set around a document's extraction by whoever shows it.
+_progress: ContextVar[Callable[[int, int], None] | None] = ContextVar("ocr_progress", default=None)
+
+
+@contextmanager
+def reporting_progress(callback: Callable[[int, int], None]) -> Iterator[None]:
+    """Within this block, OCR calls `callback(pages_done, pages_in_all)` before the first
+    page and after each one, so a screen can show how far a long scan has got."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
+
+
+def read_pages(
+    pages: Iterable[tuple[Image.Image, int, float]], total: int, engine: OcrEngine | None = None
+) -> list[Word]:
+    """The words on `total` pages, each given as (image, page number, dpi), in order;
+    progress is reported as each page is done."""
+    engine = engine or default_engine()
+    report = _progress.get() or (lambda done, total: None)
+    report(0, total)
+    words: list[Word] = []
+    for done, (image, number, dpi) in enumerate(pages, start=1):
+        words += ocr_words(image, number, dpi, engine)
+        report(done, total)
+    return words
 
 
 def ocr_words(

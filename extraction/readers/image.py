@@ -11,8 +11,7 @@ import io
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extraction.fields import extract_fields
-from extraction.layout import Word
-from extraction.ocr import OCR_DPI, default_engine, max_ocr_pages, ocr_words
+from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages
 from extraction.types import ExtractionResult, SourceFile, UnreadableDocument
 
 _SIGNATURES = {
@@ -38,10 +37,11 @@ class ImageReader:
         return source.data.startswith(tuple(_SIGNATURES))
 
     def read(self, source: SourceFile) -> ExtractionResult:
-        engine = default_engine()
-        words: list[Word] = []
-        for number, (page, dpi) in enumerate(image_pages(source.data), start=1):
-            words += ocr_words(page, number, dpi, engine)
+        pages = image_pages(source.data)
+        words = read_pages(
+            ((page, number, dpi) for number, (page, dpi) in enumerate(pages, start=1)),
+            total=len(pages),
+        )
         if not words:
             raise UnreadableDocument(
                 "No text could be read from the image (a blank or very faint scan)"

@@ -19,7 +19,7 @@ from pdfminer.pdfpage import PDFPage
 
 from extraction.fields import extract_fields
 from extraction.layout import Word
-from extraction.ocr import MAX_OCR_SIDE, OCR_DPI, default_engine, max_ocr_pages, ocr_words
+from extraction.ocr import MAX_OCR_SIDE, OCR_DPI, max_ocr_pages, read_pages
 from extraction.types import ExtractionResult, SourceFile, UnreadableDocument
 
 # pdfminer logs every damaged object it steps over; the clerk gets one clear message instead.
@@ -118,12 +118,9 @@ def scanned_page_words(data: bytes, numbers: list[int]) -> list[Word]:
             f"The PDF has {len(numbers)} scanned pages; at most {limit} are read by OCR "
             "(split it into single invoices)"
         )
-    engine = default_engine()
-    words: list[Word] = []
-    for number in numbers:
-        image, dpi = _render(data, number)
-        words += ocr_words(image, number, dpi, engine)
-    return words
+    # Rendered one at a time as OCR gets to them: a page image is tens of megabytes.
+    pages = ((*_render(data, number), number) for number in numbers)
+    return read_pages(((image, number, dpi) for image, dpi, number in pages), total=len(numbers))
 
 
 def _render(data: bytes, number: int):

@@ -120,3 +120,26 @@ def test_clerk_corrects_a_field_inline_and_the_invoice_is_matched_again(
     expect(page.locator(".headline .badge")).to_have_text("pending approval", timeout=10_000)
     expect(page.locator(".timeline")).to_contain_text("invoice.fields_corrected")
     screenshot("09-after-correction")
+
+
+def test_a_long_scan_shows_the_page_being_read_until_it_is_done(page, live_server, screenshot):
+    demo.seed_master_data()
+    scan = dict(demo.inbox_documents())["12-nordlicht-scan.jpg"]
+    invoice = receive(scan, name="scan.jpg", channel=Document.Channel.UPLOAD, actor="test").invoice
+    # As the worker writes it while it reads page 2 of a 3-page scan.
+    Document.objects.filter(pk=invoice.document_id).update(pages_read=1, pages_to_read=3)
+    _sign_in(page, live_server, "clara")
+
+    row = page.locator(f"#invoice-{invoice.pk}")
+    expect(row.locator("progress")).to_have_attribute("value", "1")
+    expect(row).to_contain_text("page 2 of 3")
+    screenshot("10-ocr-progress")
+
+    # The next page done: the row follows without a reload (htmx polling).
+    Document.objects.filter(pk=invoice.document_id).update(pages_read=2)
+    expect(row).to_contain_text("page 3 of 3", timeout=10_000)
+
+    # The worker finishes for real (the OCR engine reads the scan): the bar goes.
+    pipeline.advance(invoice.pk)
+    expect(row.locator("progress")).to_have_count(0, timeout=10_000)
+    expect(row).not_to_contain_text("Received")
