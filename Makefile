@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench clean browser
+.PHONY: install run test lint format bench clean test-deps
 
 install: $(STAMP)
 
@@ -24,15 +24,20 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py rundemo --addr 127.0.0.1:8000
 
-# Browser tests drive Debian's chromium; install it when it is missing and we may.
-browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+# Tests drive Debian's chromium (browser tests) and a real Dovecot IMAP server (mailbox
+# tests); install them when they are missing and we may.
+test-deps:
+	@missing=""; \
+	  test -x /usr/bin/chromium || missing="$$missing chromium fonts-dejavu-core"; \
+	  test -x /usr/sbin/dovecot || missing="$$missing dovecot-imapd"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Tests need:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; \
+	  fi
 
 # pytest exits 5 when it collected no tests: that must fail, not pass quietly.
-test: install browser
+test: install test-deps
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest ran no tests" >&2; exit 1; fi; exit $$rc
 

@@ -1,12 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import roles
 from core.models import (
+    ApiToken,
     Document,
     GoodsReceipt,
     GoodsReceiptLine,
     Invoice,
     InvoiceLine,
+    Mailbox,
+    MailMessage,
     PurchaseOrder,
     PurchaseOrderLine,
     Vendor,
@@ -55,9 +60,35 @@ class InvoiceAdmin(SimpleHistoryAdmin):
     invoice screen, so that each one is audited."""
 
     list_display = ["id", "invoice_number", "vendor", "total_amount", "currency", "status"]
-    list_filter = ["status", "format"]
+    list_filter = ["status", "format", "exceptions__code"]
     search_fields = ["invoice_number", "vendor_name", "po_number"]
     inlines = [InvoiceLineInline]
+    actions = ["reprocess"]
+
+    @admin.action(
+        description="Reprocess unreadable documents (after raising a limit or a fix)",
+        permissions=["reprocess"],
+    )
+    def reprocess(self, request, queryset):
+        from core.tasks import enqueue_invoice
+        from extraction.services import quarantined, reprocess
+
+        done = 0
+        for invoice in quarantined(queryset):
+            reprocess(invoice, actor=request.user)
+            enqueue_invoice(invoice.pk)
+            done += 1
+        skipped = queryset.count() - done
+        self.message_user(request, f"{done} invoice(s) queued to be read again.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} not waiting on an unreadable document were left as they are.",
+                messages.WARNING,
+            )
+
+    def has_reprocess_permission(self, request):
+        return roles.ADMIN in roles.roles_of(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -80,4 +111,51 @@ class DocumentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "username", "host", "folder", "enabled", "last_polled_at", "last_error"]
+    readonly_fields = ["last_polled_at", "last_error"]
+
+
+@admin.register(MailMessage)
+class MailMessageAdmin(admin.ModelAdmin):
+    """What was taken from the AP mailboxes; "needs attention" is the list a person works."""
+
+    list_display = ["taken_at", "mailbox", "sender", "subject", "outcome", "reason", "handled_at"]
+    list_filter = ["outcome", ("handled_at", admin.EmptyFieldListFilter), "mailbox"]
+    search_fields = ["sender", "subject", "key"]
+    readonly_fields = [f.name for f in MailMessage._meta.fields] + ["documents"]
+    actions = ["mark_handled"]
+
+    @admin.action(description="Mark handled")
+    def mark_handled(self, request, queryset):
+        count = queryset.filter(handled_at__isnull=True).update(
+            handled_at=timezone.now(), handled_by=request.user
+        )
+        self.message_user(request, f"{count} message(s) marked handled.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by `manage.py create_api_token NAME` (the secret is shown once)."""
+
+    list_display = ["name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["name", "prefix", "key_hash", "scopes", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} token(s) revoked.")
+
+    def has_add_permission(self, request):
         return False

@@ -9,4 +9,13 @@ def roles(request):
         "can_approve": role_checks.can_approve(user),
         "can_correct": role_checks.can_correct(user),
         "user_roles": role_checks.roles_of(user),
+        "intake_attention": _intake_attention(user),
     }
+
+
+def _intake_attention(user) -> int:
+    if not role_checks.can_view_invoices(user):
+        return 0
+    from core.intake_views import needs_attention
+
+    return needs_attention()

@@ -22,8 +22,8 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label="Invoice files",
-        help_text="PDF, e-invoice XML (UBL, CII, Factur-X) or scans (PNG, JPEG, TIFF); "
-        "several at once.",
+        help_text="PDF, e-invoice XML (UBL, CII, Factur-X) or scans (PNG, JPEG, TIFF), and "
+        "zip files of them; several at once.",
         widget=MultipleFileInput(attrs={"multiple": True}),
     )
 

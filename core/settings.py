@@ -82,6 +82,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too, not Django's shared in-memory database: that one locks whole
+    # tables, so tests of concurrent workers would fail where production would not.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(DATABASES["default"]["NAME"]).with_name("test-ledgerline.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -146,7 +151,23 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("OCR_CACHE_ENTRIES", 100_000)},
     },
 }
+# Intake limits. A file over MAX_DOCUMENT_BYTES is kept but not read (quarantined with the
+# reason, to be reprocessed after the limit is raised); over MAX_STORED_BYTES it is refused
+# at the door, with the reason given to whoever sent it.
 MAX_DOCUMENT_BYTES = env_int("MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
+MAX_STORED_BYTES = env_int("MAX_STORED_BYTES", 100 * 1024 * 1024)
+MAX_ZIP_MEMBERS = env_int("MAX_ZIP_MEMBERS", 200)
+# The AP mailbox from the environment (more are configured in the admin), polled by a
+# django-q2 schedule every minute and by `manage.py poll_mailboxes`.
+IMAP_URL = env_str("IMAP_URL")  # imap://user:password@host:143/INBOX or imaps://...
+IMAP_PASSWORD_FILE = env_str("IMAP_PASSWORD_FILE")
+IMAP_PROCESSED_FOLDER = env_str("IMAP_PROCESSED_FOLDER")  # empty: flag taken messages
+# Images smaller than this in an email are logos and signatures, not scanned invoices.
+MAIL_MIN_IMAGE_BYTES = env_int("MAIL_MIN_IMAGE_BYTES", 20_000)
+# The scanner folder: files are taken once unchanged for INTAKE_SETTLE_SECONDS, then moved
+# to INTAKE_FOLDER/archive (refused ones to INTAKE_FOLDER/refused, with the reason).
+INTAKE_FOLDER = env_str("INTAKE_FOLDER")
+INTAKE_SETTLE_SECONDS = float(env_decimal("INTAKE_SETTLE_SECONDS", "5"))
 ERP_OUTBOX_DIR = env_path("ERP_OUTBOX_DIR", VAR_DIR / "outbox")
 CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 600)
 

@@ -27,3 +27,27 @@ def resume_stalled() -> int:
     for invoice_id in ids:
         async_task("core.tasks.process_invoice", invoice_id)
     return len(ids)
+
+
+def poll_mailboxes() -> str:
+    """One pass over every AP mailbox (django-q2 schedule); see extraction.channels.mailbox."""
+    from extraction.channels.mailbox import poll_all
+
+    results = poll_all()
+    return "; ".join(
+        f"{r.mailbox}: {r.messages} new, {r.documents} documents"
+        + (f", error {r.error}" if r.error else "")
+        for r in results
+    )
+
+
+def poll_intake_folder() -> str:
+    """One pass over INTAKE_FOLDER, when one is set (django-q2 schedule)."""
+    from django.conf import settings
+
+    from extraction.channels.folder import poll_folder
+
+    if not settings.INTAKE_FOLDER:
+        return "no INTAKE_FOLDER"
+    result = poll_folder()
+    return f"{len(result.taken)} taken, {len(result.waiting)} still being written"

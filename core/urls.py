@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from core import views
+from core import api, intake_views, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoice_list"), name="home"),
@@ -22,5 +22,11 @@ urlpatterns = [
     path("invoices/<int:pk>/fields/", views.invoice_fields, name="invoice_fields"),
     path("documents/<int:pk>/file/", views.document_file, name="document_file"),
     path("upload/", views.upload, name="upload"),
+    path("intake/", intake_views.intake, name="intake"),
+    path("intake/messages/<int:pk>/handled/", intake_views.mark_handled, name="mark_handled"),
+    path("intake/messages/<int:pk>/raw/", intake_views.message_raw, name="message_raw"),
+    path("invoices/<int:pk>/reprocess/", intake_views.reprocess_invoice, name="reprocess"),
+    path("api/v1/documents", api.post_documents, name="api_documents"),
+    path("api/v1/documents/<int:pk>", api.document_status, name="api_document_status"),
     path("admin/", admin.site.urls),
 ]

@@ -19,8 +19,8 @@ from core import roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
 from core.models import Document, Invoice, Status
 from core.tasks import enqueue_invoice
+from extraction.channels.files import take
 from extraction.corrections import CORRECTABLE, correct_fields
-from extraction.intake import RefusedFile, receive
 from extraction.types import HEADER_FIELDS
 
 # Statuses whose rows refresh themselves while the pipeline works on them.
@@ -159,20 +159,15 @@ def upload(request: HtmxHttpRequest):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         for uploaded in form.cleaned_data["files"]:
-            try:
-                received = receive(
-                    uploaded.read(),
-                    name=uploaded.name,
-                    channel=Document.Channel.UPLOAD,
-                    actor=request.user,
-                    source={"uploaded_by": request.user.get_username()},
-                )
-            except RefusedFile as exc:
-                refused.append((uploaded.name, str(exc)))
-                continue
-            if received.created:
-                enqueue_invoice(received.invoice.pk)
-            results.append(received)
+            taken = take(
+                uploaded.name,
+                uploaded.read(),
+                channel=Document.Channel.UPLOAD,
+                actor=request.user,
+                source={"uploaded_by": request.user.get_username()},
+            )
+            results += taken.received
+            refused += [(item.name, item.rule) for item in taken.left_out]
         form = UploadForm()
     return render(
         request,

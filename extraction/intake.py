@@ -19,7 +19,8 @@ from core.models.invoices import actor_name
 
 
 class RefusedFile(Exception):
-    """The file is not taken at all (too large); nothing was stored."""
+    """The file is not taken at all (over MAX_STORED_BYTES); nothing was stored. A file
+    over MAX_DOCUMENT_BYTES but under this is stored and quarantined instead."""
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,10 @@ class Received:
 
 
 def receive(data: bytes, *, name: str, channel: str, actor, source=None) -> Received:
-    if len(data) > settings.MAX_DOCUMENT_BYTES:
+    if len(data) > settings.MAX_STORED_BYTES:
         raise RefusedFile(
             f"{safe_file_name(name)} is {len(data):,} bytes; the limit is "
-            f"{settings.MAX_DOCUMENT_BYTES:,} bytes."
+            f"{settings.MAX_STORED_BYTES:,} bytes."
         )
     sha256 = hashlib.sha256(data).hexdigest()
     existing = _already_received(sha256, name=name, channel=channel, actor=actor)

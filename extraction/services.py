@@ -3,8 +3,10 @@
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from core.models import Document, Invoice, InvoiceLine, Status
 from extraction.extract import extract_source
@@ -28,6 +30,15 @@ _LARGEST_AMOUNT = Decimal("1e16")
 
 def extract_invoice(invoice: Invoice) -> None:
     document = invoice.document
+    if document.size > settings.MAX_DOCUMENT_BYTES:
+        # Kept, not read: an admin can raise the limit and reprocess it.
+        _unreadable(
+            invoice,
+            f"The file is {document.size:,} bytes; files over {settings.MAX_DOCUMENT_BYTES:,} "
+            "bytes (MAX_DOCUMENT_BYTES) are kept but not read. Ask the sender for a smaller "
+            "file, or raise the limit and reprocess.",
+        )
+        return
     source = SourceFile(document.original_name, document.read_bytes(), document.content_type)
     try:
         with reporting_progress(_pages_read_of(document)):
@@ -126,3 +137,27 @@ def _bounded(value: Decimal | None) -> Decimal | None:
     if value is None or not value.is_finite() or abs(value) >= _LARGEST_AMOUNT:
         return None
     return value
+
+
+def quarantined(invoices):
+    """Those of `invoices` held in review because their document could not be read."""
+    return invoices.filter(
+        status=Status.NEEDS_REVIEW,
+        exceptions__code="UNREADABLE",
+        exceptions__resolved_at__isnull=True,
+    ).distinct()
+
+
+def reprocess(invoice: Invoice, *, actor) -> None:
+    """Read a quarantined document again (after a fix: a raised limit, a better reader):
+    its open UNREADABLE exception is resolved and the invoice goes back to received.
+    Only quarantined invoices: one in review for another reason keeps its clerk's work."""
+    if not quarantined(Invoice.objects.filter(pk=invoice.pk)).exists():
+        raise ValueError(f"Invoice {invoice.pk} is not waiting on an unreadable document")
+    with transaction.atomic():
+        invoice.exceptions.filter(code="UNREADABLE", resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=None if isinstance(actor, str) else actor
+        )
+        invoice.transition(
+            Status.RECEIVED, actor=actor, reason="Reprocess: read the document again"
+        )

@@ -1,4 +1,5 @@
 from core.models.documents import Document
+from core.models.intake import ApiToken, Mailbox, MailMessage
 from core.models.invoices import (
     TRANSITIONS,
     IllegalTransition,
@@ -17,6 +18,7 @@ from core.models.masterdata import (
 
 __all__ = [
     "TRANSITIONS",
+    "ApiToken",
     "Document",
     "GoodsReceipt",
     "GoodsReceiptLine",
@@ -24,6 +26,8 @@ __all__ = [
     "Invoice",
     "InvoiceException",
     "InvoiceLine",
+    "MailMessage",
+    "Mailbox",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Status",

@@ -38,8 +38,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.EXTRACTED: frozenset({Status.MATCHED, Status.NEEDS_REVIEW}),
     Status.MATCHED: frozenset({Status.APPROVED, Status.PENDING_APPROVAL, Status.NEEDS_REVIEW}),
     # Back to extracted: a clerk corrected fields and the invoice is matched again.
+    # Back to received: an admin reprocesses a document that could not be read.
     Status.NEEDS_REVIEW: frozenset(
         {
+            Status.RECEIVED,
             Status.EXTRACTED,
             Status.PENDING_APPROVAL,
             Status.APPROVED,

@@ -59,24 +59,43 @@ def test_upload_shows_each_file_moving_through_the_pipeline(page, live_server, s
     page.click("nav.mainnav >> text=Upload")
     screenshot("04-upload")
 
+    names = (
+        "01-acme-ubl-clean.xml",
+        "06-nordlicht-ubl-not-received.xml",
+        "10-damaged-truncated.pdf",
+    )
     page.set_input_files(
         "#id_files",
-        [
-            {"name": n, "mimeType": "application/octet-stream", "buffer": files[n]}
-            for n in ("01-acme-ubl-clean.xml", "10-damaged-truncated.pdf")
-        ],
+        [{"name": n, "mimeType": "application/octet-stream", "buffer": files[n]} for n in names],
     )
+    expect(page.locator(".dropzone .chosen")).to_contain_text("3 chosen")
     page.click("button[type=submit]")
-    expect(page.locator("h2")).to_contain_text("Received 2 files")
-    expect(page.locator("table.grid tbody tr")).to_have_count(2)
-    expect(page.locator("table.grid")).to_contain_text("Received")
+    expect(page.locator("h2")).to_contain_text("Received 3 files")
+    rows = page.locator("table.grid tbody tr")
+    expect(rows).to_have_count(3)
+    for row in range(3):
+        expect(rows.nth(row)).to_contain_text("Received")
+    # Marks the page: a reload would lose it, so seeing the rows change with it still
+    # there shows they changed in place.
+    page.evaluate("window.notReloaded = true")
 
     # The worker's job, done here; the rows update themselves (htmx polling), no reload.
     for invoice in Invoice.objects.all():
         pipeline.advance(invoice.pk)
     expect(page.locator("table.grid")).to_contain_text("Posted", timeout=10_000)
+    expect(page.locator("table.grid")).to_contain_text("NOT_RECEIVED", timeout=10_000)
     expect(page.locator("table.grid")).to_contain_text("UNREADABLE", timeout=10_000)
+    assert page.evaluate("window.notReloaded") is True
     screenshot("05-upload-done")
+
+    page.click("nav.mainnav >> text=Intake")
+    expect(
+        page.locator(
+            "#quarantined-"
+            + str(Invoice.objects.get(document__original_name="10-damaged-truncated.pdf").pk)
+        )
+    ).to_contain_text("damaged")
+    screenshot("11-intake")
 
 
 def test_approver_approves_from_the_invoice_page(page, live_server, screenshot):

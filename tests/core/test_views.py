@@ -1,11 +1,15 @@
+import io
+import zipfile
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_q.conf import Conf
 
 from core.demo_documents import ubl_xml
-from core.models import Invoice, Status
+from core.models import Document, Invoice, MailMessage, Status
 from extraction.intake import receive
+from extraction.services import extract_invoice
 from tests.factories import demo_invoice, make_purchase_order, make_vendor
 
 
@@ -28,14 +32,34 @@ def _urls(invoice):
         "upload": ("get", reverse("upload")),
         "fields": ("get", reverse("invoice_fields", args=[invoice.pk])),
         "decide": ("post", reverse("invoice_decide", args=[invoice.pk])),
+        "intake": ("get", reverse("intake")),
+        "handled": ("post", reverse("mark_handled", args=[_message().pk])),
+        "raw": ("get", reverse("message_raw", args=[_message().pk])),
+        "reprocess": ("post", reverse("reprocess", args=[invoice.pk])),
     }
+
+
+def _message():
+    from django.core.files.base import ContentFile
+
+    from core.models import MailMessage
+
+    found = MailMessage.objects.filter(key="<perm@test>").first()
+    if found:
+        return found
+    message = MailMessage(
+        mailbox="test", key="<perm@test>", fingerprint="0" * 64, size=10, outcome="needs_attention"
+    )
+    message.raw.save("m.eml", ContentFile(b"Subject: x\r\n\r\nbody"), save=False)
+    message.save()
+    return message
 
 
 # Who may open what: every URL for every role (and anonymous users go to the login page).
 ALLOWED = {
-    "clerk": {"list", "detail", "row", "file", "upload", "fields"},
-    "approver": {"list", "detail", "row", "file", "decide"},
-    "compliance": {"list", "detail", "row", "file"},
+    "clerk": {"list", "detail", "row", "file", "upload", "fields", "intake", "handled", "raw"},
+    "approver": {"list", "detail", "row", "file", "decide", "intake", "raw"},
+    "compliance": {"list", "detail", "row", "file", "intake", "raw"},
     "outsider": set(),
 }
 
@@ -133,7 +157,7 @@ def test_original_documents_are_served_safely(client, clerk, invoice):
 
 @pytest.mark.django_db
 def test_upload_refuses_an_oversized_file_with_a_reason_and_takes_the_rest(client, clerk, settings):
-    settings.MAX_DOCUMENT_BYTES = 20_000
+    settings.MAX_STORED_BYTES = 20_000
     files = [
         SimpleUploadedFile("huge.pdf", b"%PDF" + b"x" * 30_000, "application/pdf"),
         SimpleUploadedFile("small.xml", ubl_xml(demo_invoice()), "application/xml"),
@@ -200,5 +224,62 @@ def test_admin_screens_open_for_the_admin_role(admin_client):
         "core_document",
         "extraction_vendorprofile",
         "audit_auditevent",
+        "core_mailbox",
+        "core_mailmessage",
+        "core_apitoken",
     ):
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+
+
+def test_upload_opens_a_zip_file_and_lists_what_it_left_out(client, clerk):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("one.xml", ubl_xml(demo_invoice(invoice_number="Z-1")))
+        zipped.writestr("two.xml", ubl_xml(demo_invoice(invoice_number="Z-2")))
+        zipped.writestr("photo.gif", b"GIF89a")
+    client.force_login(clerk)
+
+    page = client.post(
+        reverse("upload"),
+        {"files": [SimpleUploadedFile("batch.zip", archive.getvalue(), "application/zip")]},
+    ).content.decode()
+
+    assert "Received 2 files" in page
+    assert "batch.zip/photo.gif" in page
+    assert "not an invoice format" in page
+    assert sorted(Document.objects.values_list("original_name", flat=True)) == [
+        "one.xml",
+        "two.xml",
+    ]
+
+
+@pytest.mark.django_db
+def test_intake_lists_emails_and_unreadable_files_and_an_admin_reprocesses(
+    client, clerk, admin_client
+):
+    message = _message()
+    MailMessage.objects.filter(pk=message.pk).update(
+        sender="billing@vendor.example",
+        reason="No attachment is an invoice (logo.png: inline image in the message body).",
+        ignored=[{"name": "logo.png", "rule": "inline image in the message body (a logo)"}],
+    )
+    broken = receive(b"%PDF-1.7 broken", name="broken.pdf", channel="email", actor="test").invoice
+    extract_invoice(broken)
+    client.force_login(clerk)
+
+    page = client.get(reverse("intake")).content.decode()
+
+    assert "billing@vendor.example" in page
+    assert "inline image in the message body (a logo)" in page
+    assert "broken.pdf" in page
+    assert "The PDF is damaged" in page
+    assert "Reprocess" not in page  # an admin's action
+    assert '<span class="count">2</span>' in page  # the navigation says so on every screen
+
+    client.post(reverse("mark_handled", args=[message.pk]))
+    assert MailMessage.objects.get(pk=message.pk).handled_by == clerk
+
+    assert "Reprocess" in admin_client.get(reverse("intake")).content.decode()
+    admin_client.post(reverse("reprocess", args=[broken.pk]))
+    broken.refresh_from_db()
+    assert broken.status == Status.RECEIVED

@@ -1,0 +1,108 @@
+"""The JSON API for other systems, v1: hand over documents and ask how they are doing.
+
+Authentication is a bearer token (`Authorization: Bearer <token>`, tokens from
+`manage.py create_api_token NAME`), checked against its scopes. Errors are JSON with a
+message and the right 4xx status, never a page. The same bytes posted twice, or first
+uploaded by a clerk or mailed in, are the same document: the answer says `created: false`
+and points at the invoice that exists.
+"""
+
+import functools
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from core.models import ApiToken, Document
+from extraction.channels.files import take
+
+DOCUMENTS = "documents"  # scope: post documents and read their status
+
+
+def _error(status: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def api_view(method: str, scope: str):
+    """A JSON endpoint: the one method it answers, a bearer token with `scope`, and errors
+    as JSON (405, 401, 403), never an HTML page; no CSRF, as no browser cookie is used."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.method != method:
+                response = _error(405, f"Use {method} here")
+                response["Allow"] = method
+                return response
+            kind, _, secret = request.headers.get("Authorization", "").partition(" ")
+            if kind.lower() not in ("bearer", "token") or not secret.strip():
+                return _error(401, "An API token is required: Authorization: Bearer <token>")
+            token = ApiToken.objects.authenticate(secret.strip())
+            if token is None:
+                return _error(401, "The API token is not valid (unknown or revoked)")
+            if scope not in token.scopes:
+                return _error(403, f"The token {token.name!r} lacks the scope {scope!r}")
+            request.api_token = token
+            return view(request, *args, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorate
+
+
+@api_view("POST", DOCUMENTS)
+def post_documents(request: HttpRequest):
+    """multipart/form-data with one or more `file` parts (zip files are opened)."""
+    uploads = request.FILES.getlist("file")
+    if not uploads:
+        return _error(400, "No file: send the document as a multipart part named 'file'")
+    actor = f"api:{request.api_token.name}"
+    documents, left_out = [], []
+    for upload in uploads:
+        taken = take(
+            upload.name,
+            upload.read(),
+            channel=Document.Channel.API,
+            actor=actor,
+            source={"api_token": request.api_token.name},
+        )
+        left_out += [item.as_dict() for item in taken.left_out]
+        documents += [
+            {**_status(request, received.document), "created": received.created}
+            for received in taken.received
+        ]
+    if not documents:
+        return _error(422, "Nothing in the request could be taken", left_out=left_out)
+    created = any(document["created"] for document in documents)
+    return JsonResponse(
+        {"documents": documents, "left_out": left_out}, status=201 if created else 200
+    )
+
+
+@api_view("GET", DOCUMENTS)
+def document_status(request: HttpRequest, pk: int):
+    document = Document.objects.select_related("invoice").defer("words").filter(pk=pk).first()
+    if document is None:
+        return _error(404, f"No document {pk}")
+    return JsonResponse(_status(request, document))
+
+
+def _status(request: HttpRequest, document: Document) -> dict:
+    invoice = document.invoice
+    return {
+        "document_id": document.pk,
+        "invoice_id": invoice.pk,
+        "file": document.original_name,
+        "sha256": document.sha256,
+        "channel": document.channel,
+        "received_at": document.received_at.isoformat(),
+        "status": invoice.status,
+        "status_url": request.build_absolute_uri(
+            reverse("api_document_status", args=[document.pk])
+        ),
+        "exceptions": [
+            {"code": code, "message": message}
+            for code, message in invoice.open_exceptions().values_list("code", "message")
+        ],
+        "ocr": {"pages_read": document.pages_read, "pages_to_read": document.pages_to_read},
+    }
