@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit import chain
@@ -152,41 +152,45 @@ def take_message(mailbox: str, raw: bytes) -> tuple[MailMessage, bool]:
         key = _header(message, "Message-ID") or f"sha256:{fingerprint}"
     except Exception:  # headers so broken the parser gives up: still recorded, by its hash
         message, key = None, f"sha256:{fingerprint}"
-    with transaction.atomic():
-        existing = MailMessage.objects.filter(mailbox=mailbox, key=key[:500]).first()
-        if existing:
-            return existing, False
-        record = MailMessage(
-            mailbox=mailbox,
-            key=key[:500],
-            fingerprint=fingerprint,
-            sender=_header(message, "From")[:500],
-            subject=_header(message, "Subject")[:500],
-            size=len(raw),
-        )
-        record.raw.save(f"{fingerprint}.eml", ContentFile(raw), save=False)
-        documents, ignored, reason = _documents_of(message, record)
-        record.ignored = [item.as_dict() for item in ignored]
-        if documents:
-            record.outcome = MailMessage.Outcome.TAKEN
-        else:
-            record.outcome = MailMessage.Outcome.NEEDS_ATTENTION
-            record.reason = reason or _nothing_usable(ignored)
-        record.save()
-        record.documents.set(documents)
-        chain.record(
-            "mail.taken" if documents else "mail.needs_attention",
-            actor=ACTOR,
-            payload={
-                "mailbox": mailbox,
-                "message_id": record.key,
-                "sender": record.sender,
-                "subject": record.subject,
-                "documents": [d.pk for d in documents],
-                "ignored": record.ignored,
-                "reason": record.reason,
-            },
-        )
+    try:
+        with transaction.atomic():
+            existing = MailMessage.objects.filter(mailbox=mailbox, key=key[:500]).first()
+            if existing:
+                return existing, False
+            record = MailMessage(
+                mailbox=mailbox,
+                key=key[:500],
+                fingerprint=fingerprint,
+                sender=_header(message, "From")[:500],
+                subject=_header(message, "Subject")[:500],
+                size=len(raw),
+            )
+            record.raw.save(f"{fingerprint}.eml", ContentFile(raw), save=False)
+            documents, ignored, reason = _documents_of(message, record)
+            record.ignored = [item.as_dict() for item in ignored]
+            if documents:
+                record.outcome = MailMessage.Outcome.TAKEN
+            else:
+                record.outcome = MailMessage.Outcome.NEEDS_ATTENTION
+                record.reason = reason or _nothing_usable(ignored)
+            record.save()
+            record.documents.set(documents)
+            chain.record(
+                "mail.taken" if documents else "mail.needs_attention",
+                actor=ACTOR,
+                payload={
+                    "mailbox": mailbox,
+                    "message_id": record.key,
+                    "sender": record.sender,
+                    "subject": record.subject,
+                    "documents": [d.pk for d in documents],
+                    "ignored": record.ignored,
+                    "reason": record.reason,
+                },
+            )
+    except IntegrityError:
+        # Another worker took the same message at the same moment and committed first.
+        return MailMessage.objects.get(mailbox=mailbox, key=key[:500]), False
     return record, True
 
 

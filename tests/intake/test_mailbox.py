@@ -281,3 +281,32 @@ def _png(size: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_taking_the_same_message_at_once_record_it_once():
+    import threading
+
+    from extraction.channels.mailbox import take_message
+
+    raw = _three_pdfs(message_id="<race@vendor.example>")
+    outcomes, errors = [], []
+    start = threading.Barrier(2)
+
+    def worker():
+        try:
+            start.wait()
+            outcomes.append(take_message("AP", raw)[1])
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(outcomes) == [False, True]
+    assert MailMessage.objects.count() == 1
+    assert Invoice.objects.count() == 3
