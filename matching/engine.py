@@ -1,37 +1,165 @@
 """Matching as pure functions: plain facts in, typed findings out. No database here.
 
-This first version matches at header level: it finds the purchase order by number and
-compares the invoice's totals with what was ordered and what was received. Each finding is
-an exception code from a fixed vocabulary with a sentence a clerk understands and the
-numbers behind it.
+An invoice is matched against the purchase order(s) it names, line by line: each invoice
+line is paired with a PO line (by item code, else by description and unit price), its
+unit price is checked against the PO's, and the quantity billed so far (by earlier
+invoices, less credit notes, plus this one) against what was received (three-way) or
+ordered (two-way). Freight and surcharges are allowed by rule. An invoice without lines is
+checked at header level. Tolerances are data (see `Tolerances.for_item`: the most specific
+rule wins), and every finding names the rule and its version.
+
+Each finding is an exception code from a fixed vocabulary with a sentence a clerk
+understands and the numbers behind it: expected, actual, variance, tolerance.
 """
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
+from rapidfuzz import fuzz
+
+from core.identifiers import normalise_po_number
 from core.money import cents
 
 REQUIRED_FIELDS = ("invoice_number", "invoice_date", "currency", "total_amount")
+ZERO = Decimal(0)
+# Lines that bill delivery or a surcharge rather than goods, in the languages we read.
+CHARGE_WORDS = re.compile(
+    r"\b(freight|shipping|delivery|carriage|postage|handling|surcharge|fuel|packaging|"
+    r"fracht|versand|lieferung|porto|zuschlag|verpackung|"
+    r"frais de port|port|livraison|transport|emballage|suppl[ée]ment)\b",
+    re.IGNORECASE,
+)
+# How alike two descriptions must be (rapidfuzz token set ratio, 0-100) to pair lines.
+DESCRIPTION_MATCH = 80
+
+
+@dataclass(frozen=True, slots=True)
+class ToleranceRule:
+    """How far an invoice may differ from its purchase order before a person looks."""
+
+    id: int | None
+    version: int
+    scope: str  # "global", "vendor", "category" or "vendor+category"
+    vendor_id: int | None = None
+    category: str = ""
+    price_percent: Decimal = Decimal("0.5")  # of the PO's unit price
+    price_absolute: Decimal = Decimal("0.01")  # per unit, in the invoice currency
+    quantity_percent: Decimal = ZERO  # of the ordered quantity
+    total_absolute: Decimal = Decimal("1.00")  # header totals, and unplanned charges
+
+    def price_allowed(self, unit_price: Decimal) -> Decimal:
+        return max(self.price_absolute, abs(unit_price) * self.price_percent / 100)
+
+    def quantity_allowed(self, ordered: Decimal) -> Decimal:
+        return abs(ordered) * self.quantity_percent / 100
+
+    def total_allowed(self, base: Decimal, percent: Decimal = ZERO) -> Decimal:
+        return max(self.total_absolute, cents(abs(base) * percent / 100))
+
+    @property
+    def label(self) -> str:
+        where = {
+            "global": "the global tolerance",
+            "vendor": "the vendor's tolerance",
+            "category": f"the tolerance for category {self.category}",
+            "vendor+category": f"the vendor's tolerance for category {self.category}",
+        }[self.scope]
+        return f"{where} (v{self.version})"
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "scope": self.scope,
+            "vendor_id": self.vendor_id,
+            "category": self.category,
+            "price_percent": str(self.price_percent),
+            "price_absolute": str(self.price_absolute),
+            "quantity_percent": str(self.quantity_percent),
+            "total_absolute": str(self.total_absolute),
+        }
 
 
 @dataclass(frozen=True)
-class Tolerance:
-    absolute: Decimal  # in the invoice currency
-    percent: Decimal
+class Tolerances:
+    rules: tuple[ToleranceRule, ...]
 
-    def allowed(self, base: Decimal) -> Decimal:
-        """The larger of the absolute and the percentage tolerance."""
-        return max(self.absolute, cents(abs(base) * self.percent / 100))
+    def for_item(self, vendor_id: int | None, category: str = "") -> ToleranceRule:
+        """The most specific rule: the vendor's for the category, the category's, the
+        vendor's, the global one."""
+        best, rank = None, -1
+        for rule in self.rules:
+            if rule.vendor_id is not None and rule.vendor_id != vendor_id:
+                continue
+            if rule.category and rule.category != category:
+                continue
+            this = (2 if rule.category else 0) + (1 if rule.vendor_id is not None else 0)
+            if this > rank:
+                best, rank = rule, this
+        return best or ToleranceRule(None, 0, "global")
 
-    def as_json(self):
-        return {"absolute": str(self.absolute), "percent": str(self.percent)}
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """One invoice line."""
+
+    position: int
+    description: str
+    quantity: Decimal | None
+    unit_price: Decimal | None
+    amount: Decimal | None
+    item_code: str = ""
+    tax_rate: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class POLineFacts:
+    id: int
+    po_number: str
+    line_no: int
+    description: str
+    ordered: Decimal
+    unit_price: Decimal
+    item_code: str = ""
+    category: str = ""
+    tax_rate: Decimal | None = None
+    received: Decimal = ZERO
+    billed: Decimal = ZERO  # by earlier invoices, credit notes subtracted
+
+    @property
+    def is_charge(self) -> bool:
+        return bool(CHARGE_WORDS.search(self.description))
+
+
+@dataclass(frozen=True)
+class PurchaseOrderFacts:
+    number: str
+    vendor_id: int
+    vendor_name: str
+    currency: str
+    status: str
+    lines: tuple[POLineFacts, ...] = ()
+    three_way: bool = True  # False: invoices are checked against ordered, not received
+
+    @property
+    def ordered_net(self) -> Decimal:
+        return sum((cents(line.ordered * line.unit_price) for line in self.lines), ZERO)
+
+    @property
+    def received_net(self) -> Decimal:
+        return sum((cents(line.received * line.unit_price) for line in self.lines), ZERO)
+
+    @property
+    def billed_net(self) -> Decimal:
+        return sum((cents(line.billed * line.unit_price) for line in self.lines), ZERO)
 
 
 @dataclass(frozen=True)
 class InvoiceFacts:
     invoice_number: str
-    invoice_date: object
+    invoice_date: date | None
     currency: str
     net_amount: Decimal | None
     tax_amount: Decimal | None
@@ -42,19 +170,28 @@ class InvoiceFacts:
     document_type: str = "invoice"
     vendor_vat_id: str = ""
     vendor_iban: str = ""
+    # The IBAN the vendor master holds; a different one on the invoice is held.
+    vendor_iban_on_file: str = ""
     # Fields extraction was not sure of: {field name: confidence}.
     low_confidence: dict[str, float] = field(default_factory=dict)
+    lines: tuple[LineFacts, ...] = ()
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.document_type == "credit_note"
+
+    @property
+    def po_numbers(self) -> list[str]:
+        return po_numbers(self.po_number)
 
 
 @dataclass(frozen=True)
-class PurchaseOrderFacts:
-    number: str
-    vendor_id: int
-    vendor_name: str
-    currency: str
-    status: str
-    ordered_net: Decimal
-    received_net: Decimal
+class DuplicateHit:
+    invoice_id: int
+    reason: str  # "number": same normalised number; "amount": same total, a close date
+    invoice_number: str = ""
+    invoice_date: date | None = None
+    total_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -67,10 +204,30 @@ class Finding:
         return {"code": self.code, "message": self.message, "details": self.details}
 
 
+@dataclass(frozen=True)
+class LineMatch:
+    position: int  # the invoice line
+    po_number: str
+    po_line_id: int
+    line_no: int
+    how: str  # "item code", "description", "charge"
+
+    def as_json(self):
+        return {
+            "position": self.position,
+            "po_number": self.po_number,
+            "po_line_id": self.po_line_id,
+            "line_no": self.line_no,
+            "how": self.how,
+        }
+
+
 @dataclass
 class MatchResult:
     findings: list[Finding]
-    purchase_order: str = ""  # the PO number matched, "" for a non-PO invoice
+    purchase_orders: list[str] = field(default_factory=list)  # [] for a non-PO invoice
+    line_matches: list[LineMatch] = field(default_factory=list)
+    tolerances: list[ToleranceRule] = field(default_factory=list)  # the rules applied
 
     @property
     def clean(self) -> bool:
@@ -80,99 +237,99 @@ class MatchResult:
     def codes(self) -> list[str]:
         return [f.code for f in self.findings]
 
+    @property
+    def purchase_order(self) -> str:
+        return self.purchase_orders[0] if self.purchase_orders else ""
 
-def normalise_po_number(raw: str) -> str:
-    """'PO 4500-0123', 'po#45000123' and '45000123' are the same number.
 
-    Prefixes and punctuation are dropped; a number needs at least one digit to count.
-    """
-    text = re.sub(
-        r"^\s*(p\.?\s*o\.?|purchase\s*order|order|bestellung|bestellnummer)\s*"
-        r"(no\.?|nr\.?|number|#|:)?\s*",
-        "",
-        raw or "",
-        flags=re.I,
-    )
-    text = re.sub(r"[^0-9A-Za-z]", "", text).upper()
-    return text if re.search(r"\d", text) else ""
+def po_numbers(raw: str) -> list[str]:
+    """The purchase order numbers in a field: '4500001, 4500002' or '4500001 / 4500002'
+    or '4500001 + 4500002' name two; each normalised, in order, once."""
+    found: list[str] = []
+    for part in re.split(r"[,;/+&]|\s+(?:and|und|et)\s+", raw or ""):
+        number = normalise_po_number(part)
+        if number and number not in found:
+            found.append(number)
+    return found
+
+
+def normalise_invoice_number(raw: str) -> str:
+    """'INV-2026/001' and 'inv 2026 001' are the same invoice number."""
+    return re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()
 
 
 def money(value: Decimal, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
+    return f"{value:,.2f} {currency}".strip()
+
+
+def quantity(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
 
 
 def match(
     invoice: InvoiceFacts,
-    po: PurchaseOrderFacts | None,
+    pos: list[PurchaseOrderFacts],
     *,
-    duplicate_of: list[int],
-    tolerance: Tolerance,
+    duplicates: list[DuplicateHit],
+    tolerances: Tolerances,
+    found_by: str = "number",
 ) -> MatchResult:
-    findings = [*_missing_fields(invoice)]
-    if invoice.low_confidence:
-        names = ", ".join(
-            f"{name.replace('_', ' ')} ({confidence:.0%})"
-            for name, confidence in sorted(invoice.low_confidence.items())
-        )
-        findings.append(
-            Finding(
-                "LOW_CONFIDENCE",
-                f"Extraction is not sure of: {names}. Check these against the document.",
-                {"fields": dict(sorted(invoice.low_confidence.items()))},
+    """Match one invoice against the purchase orders it names (or that were found for it);
+    `pos` is empty for a non-PO invoice or when none of its numbers exist."""
+    findings = [*_header_checks(invoice, duplicates, tolerances)]
+    if not invoice.po_numbers and not pos:
+        return MatchResult(findings)  # a non-PO invoice: routing sends it for coding
+    found = {normalise_po_number(po.number) for po in pos}
+    for number in invoice.po_numbers:
+        if number not in found and found_by == "number":
+            findings.append(
+                Finding(
+                    "PO_NOT_FOUND",
+                    f"No purchase order {number} exists in the ERP data.",
+                    {"po_number": number},
+                )
             )
-        )
-    if invoice.document_type == "credit_note":
-        credit = abs(invoice.total_amount or Decimal(0))
-        findings.append(
-            Finding(
-                "CREDIT_NOTE",
-                f"This is a credit note for {money(credit, invoice.currency)}: it reduces what "
-                "is owed to the vendor; a clerk books it against the original invoice.",
-                {"total_amount": str(invoice.total_amount)},
-            )
-        )
-    if invoice.vendor_id is None:
-        findings.append(
-            Finding(
-                "VENDOR_UNKNOWN",
-                f"The vendor '{invoice.vendor_name or '(no name)'}' is not in the vendor master; "
-                "check the vendor or add it before this invoice can be paid.",
-                # Proposed, never created here: an admin adds it from these details.
-                {
-                    "proposed_vendor": {
-                        "name": invoice.vendor_name,
-                        "vat_id": invoice.vendor_vat_id,
-                        "iban": invoice.vendor_iban,
-                    }
-                },
-            )
-        )
-    if duplicate_of:
-        findings.append(
-            Finding(
-                "DUPLICATE",
-                f"Invoice number {invoice.invoice_number} from this vendor was already received "
-                f"(invoice #{', #'.join(map(str, duplicate_of))}).",
-                {"invoice_ids": duplicate_of, "invoice_number": invoice.invoice_number},
-            )
-        )
-    findings.extend(_arithmetic(invoice, tolerance))
-    if not invoice.po_number:
-        return MatchResult(findings)  # a non-PO invoice: routing sends it for approval
-    if po is None:
-        findings.append(
-            Finding(
-                "PO_NOT_FOUND",
-                f"No purchase order {invoice.po_number} exists in the ERP data.",
-                {"po_number": invoice.po_number},
-            )
-        )
-        return MatchResult(findings)
-    findings.extend(_against_po(invoice, po, tolerance))
-    return MatchResult(findings, purchase_order=po.number)
+    usable = []
+    for po in pos:
+        problems = list(_po_checks(invoice, po))
+        findings += problems
+        if not any(p.code in ("PO_NOT_FOUND", "CURRENCY_MISMATCH") for p in problems):
+            usable.append(po)
+    result = MatchResult(findings, purchase_orders=[po.number for po in pos])
+    if not usable:
+        return result
+    if invoice.lines:
+        _match_lines(invoice, usable, tolerances, result)
+    else:
+        _match_header(invoice, usable, tolerances, result)
+    return result
 
 
-def _missing_fields(invoice: InvoiceFacts):
+def po_by_amount(
+    invoice: InvoiceFacts, open_pos: list[PurchaseOrderFacts], tolerances: Tolerances
+) -> PurchaseOrderFacts | None:
+    """For an invoice that names no PO: the one open PO of its vendor whose open value
+    (ordered less billed) is the invoice's net within the total tolerance; None when no
+    PO or more than one fits (a person then decides)."""
+    if invoice.net_amount is None or invoice.vendor_id is None:
+        return None
+    rule = tolerances.for_item(invoice.vendor_id)
+    fits = [
+        po
+        for po in open_pos
+        if po.vendor_id == invoice.vendor_id
+        and po.currency == invoice.currency
+        and po.status == "open"
+        and abs((po.ordered_net - po.billed_net) - invoice.net_amount) <= rule.total_absolute
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
+# --- header -------------------------------------------------------------------------
+
+
+def _header_checks(invoice: InvoiceFacts, duplicates: list[DuplicateHit], tolerances):
+    cur = invoice.currency
     for name in REQUIRED_FIELDS:
         if getattr(invoice, name) in (None, ""):
             yield Finding(
@@ -180,31 +337,143 @@ def _missing_fields(invoice: InvoiceFacts):
                 f"The {name.replace('_', ' ')} could not be read from the document.",
                 {"field": name},
             )
-
-
-def _arithmetic(invoice: InvoiceFacts, tolerance: Tolerance):
-    if None in (invoice.net_amount, invoice.tax_amount, invoice.total_amount):
-        return
-    expected = invoice.net_amount + invoice.tax_amount
-    variance = invoice.total_amount - expected
-    if abs(variance) > Decimal("0.01"):
+    if invoice.low_confidence:
+        names = ", ".join(
+            f"{name.replace('_', ' ')} ({confidence:.0%})"
+            for name, confidence in sorted(invoice.low_confidence.items())
+        )
         yield Finding(
-            "TAX_MISMATCH",
-            f"Net {money(invoice.net_amount, invoice.currency)} plus tax "
-            f"{money(invoice.tax_amount, invoice.currency)} is "
-            f"{money(expected, invoice.currency)}, but the invoice total is "
-            f"{money(invoice.total_amount, invoice.currency)}.",
+            "LOW_CONFIDENCE",
+            f"Extraction is not sure of: {names}. Check these against the document.",
+            {"fields": dict(sorted(invoice.low_confidence.items()))},
+        )
+    if invoice.is_credit_note and not invoice.po_numbers:
+        credit = abs(invoice.total_amount or ZERO)
+        yield Finding(
+            "CREDIT_NOTE",
+            f"This is a credit note for {money(credit, cur)} that names no purchase order: "
+            "a clerk books it against the original invoice.",
+            {"total_amount": str(invoice.total_amount)},
+        )
+    if invoice.vendor_id is None:
+        yield Finding(
+            "VENDOR_UNKNOWN",
+            f"The vendor '{invoice.vendor_name or '(no name)'}' is not in the vendor master; "
+            "check the vendor or add it before this invoice can be paid.",
+            # Proposed, never created here: an admin adds it from these details.
             {
-                "expected": str(expected),
+                "proposed_vendor": {
+                    "name": invoice.vendor_name,
+                    "vat_id": invoice.vendor_vat_id,
+                    "iban": invoice.vendor_iban,
+                }
+            },
+        )
+    yield from _bank_details(invoice)
+    yield from _duplicates(invoice, duplicates)
+    yield from _arithmetic(invoice, tolerances.for_item(invoice.vendor_id))
+
+
+def _bank_details(invoice: InvoiceFacts):
+    printed = re.sub(r"\s", "", invoice.vendor_iban).upper()
+    on_file = re.sub(r"\s", "", invoice.vendor_iban_on_file).upper()
+    if printed and on_file and printed != on_file:
+        yield Finding(
+            "BANK_DETAILS_CHANGED",
+            f"The invoice asks for payment to IBAN {printed}, but the vendor master holds "
+            f"{on_file}. Confirm the change with the vendor by phone before paying; two "
+            "approvers must approve this invoice.",
+            {"expected": on_file, "actual": printed, "approvers_required": 2},
+        )
+
+
+def _duplicates(invoice: InvoiceFacts, duplicates: list[DuplicateHit]):
+    same_number = [d for d in duplicates if d.reason == "number"]
+    if same_number:
+        ids = ", #".join(str(d.invoice_id) for d in same_number)
+        yield Finding(
+            "DUPLICATE",
+            f"Invoice number {invoice.invoice_number} from this vendor was already received "
+            f"(invoice #{ids}).",
+            {
+                "invoice_ids": [d.invoice_id for d in same_number],
+                "invoice_number": invoice.invoice_number,
+                "rule": "same vendor and invoice number",
+            },
+        )
+    for hit in (d for d in duplicates if d.reason == "amount"):
+        yield Finding(
+            "DUPLICATE",
+            f"Invoice #{hit.invoice_id} from this vendor has the same total "
+            f"{money(hit.total_amount or ZERO, invoice.currency)} and a close date "
+            f"({hit.invoice_date}, number {hit.invoice_number}): possibly the same invoice "
+            "sent again under another number.",
+            {
+                "invoice_ids": [hit.invoice_id],
+                "expected": str(hit.total_amount),
                 "actual": str(invoice.total_amount),
-                "variance": str(variance),
-                "tolerance": "0.01",
+                "rule": "same vendor, same total, dates within 7 days",
             },
         )
 
 
-def _against_po(invoice: InvoiceFacts, po: PurchaseOrderFacts, tolerance: Tolerance):
+def _arithmetic(invoice: InvoiceFacts, rule: ToleranceRule):
     cur = invoice.currency
+    net, tax, total = invoice.net_amount, invoice.tax_amount, invoice.total_amount
+    if None not in (net, tax, total):
+        expected = net + tax
+        variance = total - expected
+        if abs(variance) > Decimal("0.01"):
+            yield Finding(
+                "TAX_MISMATCH",
+                f"Net {money(net, cur)} plus tax {money(tax, cur)} is {money(expected, cur)}, "
+                f"but the invoice total is {money(total, cur)}.",
+                {
+                    "expected": str(expected),
+                    "actual": str(total),
+                    "variance": str(variance),
+                    "tolerance": "0.01",
+                },
+            )
+    lines = [line for line in invoice.lines if line.amount is not None]
+    if not lines:
+        return
+    line_sum = sum((line.amount for line in lines), ZERO)
+    if net is not None and abs(line_sum - net) > rule.total_absolute:
+        yield Finding(
+            "TAX_MISMATCH",
+            f"The lines add up to {money(line_sum, cur)}, but the invoice's net is "
+            f"{money(net, cur)}; the tolerance is {money(rule.total_absolute, cur)} "
+            f"({rule.label}).",
+            {
+                "expected": str(line_sum),
+                "actual": str(net),
+                "variance": str(net - line_sum),
+                "tolerance": str(rule.total_absolute),
+                "tolerance_rule": rule.as_json(),
+            },
+        )
+    if tax is not None and all(line.tax_rate is not None for line in lines):
+        expected_tax = sum((line.amount * line.tax_rate / 100 for line in lines), ZERO)
+        expected_tax = cents(expected_tax)
+        # Each line's tax may be rounded on its own: a cent a line, and a cent more.
+        allowed = Decimal("0.01") * (len(lines) + 1)
+        if abs(expected_tax - tax) > allowed:
+            rates = ", ".join(sorted({f"{line.tax_rate.normalize():f}%" for line in lines}))
+            yield Finding(
+                "TAX_MISMATCH",
+                f"At the lines' rates ({rates}) the tax is {money(expected_tax, cur)}, but "
+                f"the invoice charges {money(tax, cur)}.",
+                {
+                    "expected": str(expected_tax),
+                    "actual": str(tax),
+                    "variance": str(tax - expected_tax),
+                    "tolerance": str(allowed),
+                },
+            )
+
+
+def _po_checks(invoice: InvoiceFacts, po: PurchaseOrderFacts):
     if invoice.vendor_id is not None and po.vendor_id != invoice.vendor_id:
         yield Finding(
             "PO_NOT_FOUND",
@@ -218,47 +487,283 @@ def _against_po(invoice: InvoiceFacts, po: PurchaseOrderFacts, tolerance: Tolera
             f"Purchase order {po.number} is {po.status}.",
             {"po_number": po.number, "po_status": po.status},
         )
-    if cur and po.currency != cur:
+    if invoice.currency and po.currency != invoice.currency:
         yield Finding(
             "CURRENCY_MISMATCH",
-            f"The invoice is in {cur} but purchase order {po.number} is in {po.currency}.",
-            {"expected": po.currency, "actual": cur},
+            f"The invoice is in {invoice.currency} but purchase order {po.number} is in "
+            f"{po.currency}.",
+            {"expected": po.currency, "actual": invoice.currency, "po_number": po.number},
         )
-        return
+
+
+# --- lines --------------------------------------------------------------------------
+
+
+def _match_lines(invoice, pos, tolerances, result: MatchResult) -> None:
+    cur = invoice.currency
+    po_lines = [line for po in pos for line in po.lines]
+    three_way = {po.number: po.three_way for po in pos}
+    sign = -1 if invoice.is_credit_note else 1
+    billed_now: dict[int, Decimal] = {}
+    by_id = {line.id: line for line in po_lines}
+    rules = {}
+    unplanned: list[LineFacts] = []
+    for line in invoice.lines:
+        paired, how = _pair(line, po_lines)
+        if paired is None:
+            if CHARGE_WORDS.search(line.description):
+                unplanned.append(line)
+            else:
+                result.findings.append(_not_ordered(line, cur, pos))
+            continue
+        result.line_matches.append(
+            LineMatch(line.position, paired.po_number, paired.id, paired.line_no, how)
+        )
+        rule = tolerances.for_item(invoice.vendor_id, paired.category)
+        rules[rule] = None
+        if line.unit_price is not None:
+            finding = _price(line, paired, rule, cur)
+            if finding:
+                result.findings.append(finding)
+        if line.quantity is not None:
+            billed_now[paired.id] = billed_now.get(paired.id, ZERO) + sign * abs(line.quantity)
+    for line_id, billed in billed_now.items():
+        po_line = by_id[line_id]
+        rule = tolerances.for_item(invoice.vendor_id, po_line.category)
+        finding = _quantity(po_line, billed, rule, three_way[po_line.po_number], invoice)
+        if finding:
+            result.findings.append(finding)
+    if unplanned:
+        rule = tolerances.for_item(invoice.vendor_id)
+        rules[rule] = None
+        result.findings += _unplanned_charges(unplanned, rule, cur)
+    result.tolerances = list(rules) or [tolerances.for_item(invoice.vendor_id)]
+
+
+def _pair(line: LineFacts, po_lines: list[POLineFacts]) -> tuple[POLineFacts | None, str]:
+    """The PO line an invoice line bills: the same item code (the closest price among
+    several), else the most alike description, ties to the closest unit price."""
+    code = normalise_invoice_number(line.item_code)
+    if code:
+        same = [p for p in po_lines if normalise_invoice_number(p.item_code) == code]
+        if same:
+            return min(same, key=lambda p: _price_gap(line, p)), "item code"
+    if not line.description:
+        return None, ""
+    charge = bool(CHARGE_WORDS.search(line.description))
+    best, best_key = None, None
+    for candidate in po_lines:
+        if candidate.is_charge != charge:
+            continue
+        score = fuzz.token_set_ratio(line.description.lower(), candidate.description.lower())
+        if score < DESCRIPTION_MATCH:
+            continue
+        key = (score, -_price_gap(line, candidate))
+        if best_key is None or key > best_key:
+            best, best_key = candidate, key
+    return best, ("charge" if charge else "description") if best else ""
+
+
+def _price_gap(line: LineFacts, po_line: POLineFacts) -> Decimal:
+    if line.unit_price is None:
+        return Decimal("Infinity")
+    return abs(line.unit_price - po_line.unit_price)
+
+
+def _price(line: LineFacts, po_line: POLineFacts, rule: ToleranceRule, cur: str):
+    variance = line.unit_price - po_line.unit_price
+    allowed = rule.price_allowed(po_line.unit_price)
+    if abs(variance) <= allowed:
+        return None
+    percent = (variance / po_line.unit_price * 100) if po_line.unit_price else ZERO
+    direction = "above" if variance > 0 else "below"
+    return Finding(
+        "PRICE_VARIANCE",
+        f"Line {line.position} ({line.description or line.item_code}) is billed at "
+        f"{money(line.unit_price, cur)} a unit, {money(abs(variance), cur)} "
+        f"({abs(percent):.2f}%) {direction} the {money(po_line.unit_price, cur)} of purchase "
+        f"order {po_line.po_number} line {po_line.line_no}; {rule.label} allows "
+        f"{money(allowed, cur)}.",
+        {
+            "position": line.position,
+            "po_number": po_line.po_number,
+            "po_line": po_line.line_no,
+            "expected": str(po_line.unit_price),
+            "actual": str(line.unit_price),
+            "variance": str(variance),
+            "variance_percent": f"{percent:.2f}",
+            "tolerance": str(allowed),
+            "tolerance_rule": rule.as_json(),
+        },
+    )
+
+
+def _quantity(po_line: POLineFacts, now: Decimal, rule, three_way: bool, invoice):
+    """The quantity billed by this invoice (negative for a credit note) against what was
+    ordered and, three-way, received, counting what earlier invoices billed."""
+    where = f"purchase order {po_line.po_number} line {po_line.line_no} ({po_line.description})"
+    total = po_line.billed + now
+    allowed = rule.quantity_allowed(po_line.ordered)
+    numbers = {
+        "po_number": po_line.po_number,
+        "po_line": po_line.line_no,
+        "ordered": quantity(po_line.ordered),
+        "received": quantity(po_line.received),
+        "billed_before": quantity(po_line.billed),
+        "this_invoice": quantity(now),
+        "tolerance": quantity(allowed),
+        "tolerance_rule": rule.as_json(),
+    }
+    if now < 0:
+        if total < -allowed:
+            return Finding(
+                "OVER_BILLED",
+                f"This credit note credits {quantity(-now)} of {where}, but only "
+                f"{quantity(po_line.billed)} were billed.",
+                {**numbers, "expected": quantity(po_line.billed), "actual": quantity(-now)},
+            )
+        return None
+    if total > po_line.ordered + allowed:
+        over = total - po_line.ordered
+        if po_line.billed > 0:
+            return Finding(
+                "OVER_BILLED",
+                f"{quantity(po_line.ordered)} of {where} were ordered and "
+                f"{quantity(po_line.billed)} already billed by earlier invoices; this invoice "
+                f"bills {quantity(now)} more, {quantity(over)} beyond the order "
+                f"(tolerance {quantity(allowed)}, {rule.label}).",
+                {**numbers, "expected": quantity(po_line.ordered - po_line.billed),
+                 "actual": quantity(now), "variance": quantity(over)},
+            )  # fmt: skip
+        return Finding(
+            "QTY_VARIANCE",
+            f"The invoice bills {quantity(now)} of {where}, but {quantity(po_line.ordered)} "
+            f"were ordered ({quantity(over)} more; tolerance {quantity(allowed)}, "
+            f"{rule.label}).",
+            {**numbers, "expected": quantity(po_line.ordered), "actual": quantity(now),
+             "variance": quantity(over)},
+        )  # fmt: skip
+    if three_way and total > po_line.received + allowed:
+        open_received = po_line.received - po_line.billed
+        return Finding(
+            "NOT_RECEIVED",
+            f"{quantity(po_line.received)} of {where} have been received and "
+            f"{quantity(po_line.billed)} already billed, so {quantity(max(open_received, ZERO))} "
+            f"can be billed; this invoice bills {quantity(now)}. It waits for the goods "
+            "receipt and is matched again when one arrives.",
+            {**numbers, "expected": quantity(max(open_received, ZERO)), "actual": quantity(now),
+             "variance": quantity(total - po_line.received)},
+        )  # fmt: skip
+    return None
+
+
+def _not_ordered(line: LineFacts, cur: str, pos) -> Finding:
+    orders = ", ".join(po.number for po in pos)
+    amount = f" for {money(line.amount, cur)}" if line.amount is not None else ""
+    return Finding(
+        "OVER_BILLED",
+        f"Line {line.position} ({line.description or line.item_code}){amount} is on no line "
+        f"of purchase order {orders}: it bills something that was not ordered.",
+        {
+            "position": line.position,
+            "actual": str(line.amount) if line.amount is not None else None,
+            "expected": "0",
+            "rule": "every line must match a purchase order line",
+        },
+    )
+
+
+def _unplanned_charges(lines: list[LineFacts], rule: ToleranceRule, cur: str):
+    total = sum((line.amount or ZERO for line in lines), ZERO)
+    if total <= rule.total_absolute:
+        return []  # small freight or surcharges not on the order are accepted by rule
+    names = ", ".join(f"line {line.position} ({line.description})" for line in lines)
+    return [
+        Finding(
+            "OVER_BILLED",
+            f"Freight or surcharges not on the purchase order ({names}) come to "
+            f"{money(total, cur)}; {rule.label} accepts up to {money(rule.total_absolute, cur)} "
+            "of charges that were not ordered.",
+            {
+                "expected": str(rule.total_absolute),
+                "actual": str(total),
+                "variance": str(total - rule.total_absolute),
+                "tolerance": str(rule.total_absolute),
+                "tolerance_rule": rule.as_json(),
+                "rule": "unplanned charges",
+            },
+        )
+    ]
+
+
+# --- header only (an invoice without lines) --------------------------------------------
+
+
+def _match_header(invoice, pos, tolerances, result: MatchResult) -> None:
+    cur = invoice.currency
+    rule = tolerances.for_item(invoice.vendor_id)
+    result.tolerances = [rule]
     if invoice.net_amount is None:
         return
-    allowed = tolerance.allowed(po.ordered_net)
-    variance = invoice.net_amount - po.ordered_net
-    if abs(variance) > allowed:
-        direction = "above" if variance > 0 else "below"
-        percent = (variance / po.ordered_net * 100) if po.ordered_net else Decimal(0)
-        yield Finding(
-            "PRICE_VARIANCE",
-            f"Invoice net {money(invoice.net_amount, cur)} is {money(abs(variance), cur)} "
-            f"({abs(percent):.2f}%) {direction} purchase order {po.number}'s net "
-            f"{money(po.ordered_net, cur)}; the tolerance is {money(allowed, cur)}.",
-            {
-                "expected": str(po.ordered_net),
-                "actual": str(invoice.net_amount),
-                "variance": str(variance),
-                "variance_percent": f"{percent:.2f}",
-                "tolerance": str(allowed),
-                "tolerance_rule": tolerance.as_json(),
-            },
+    names = " and ".join(po.number for po in pos)
+    ordered = sum((po.ordered_net for po in pos), ZERO)
+    billed = sum((po.billed_net for po in pos), ZERO)
+    received = sum((po.received_net for po in pos), ZERO)
+    net = -abs(invoice.net_amount) if invoice.is_credit_note else invoice.net_amount
+    open_value = ordered - billed
+    allowed = rule.total_allowed(open_value, rule.price_percent)
+    variance = net - open_value
+    if net > 0 and variance > allowed:
+        code = "OVER_BILLED" if billed > 0 else "PRICE_VARIANCE"
+        already = f", of which {money(billed, cur)} was already billed" if billed else ""
+        result.findings.append(
+            Finding(
+                code,
+                f"Invoice net {money(net, cur)} is {money(variance, cur)} above what is open "
+                f"on purchase order {names}: {money(ordered, cur)} ordered{already}; "
+                f"{rule.label} allows {money(allowed, cur)}.",
+                {
+                    "expected": str(open_value),
+                    "actual": str(net),
+                    "variance": str(variance),
+                    "tolerance": str(allowed),
+                    "tolerance_rule": rule.as_json(),
+                },
+            )
         )
-    # Bill only what arrived: the part of the invoice the PO covers must have been received.
-    # (A price above the PO is PRICE_VARIANCE's business, not a missing delivery.)
-    shortfall = min(invoice.net_amount, po.ordered_net) - po.received_net
-    allowed = tolerance.allowed(po.received_net)
-    if shortfall > allowed:
-        yield Finding(
-            "NOT_RECEIVED",
-            f"Goods worth {money(po.received_net, cur)} have been received against purchase "
-            f"order {po.number}, but the invoice bills {money(invoice.net_amount, cur)}.",
-            {
-                "expected": str(po.received_net),
-                "actual": str(invoice.net_amount),
-                "variance": str(shortfall),
-                "tolerance": str(allowed),
-            },
+    elif net > 0 and -variance > allowed and billed == 0:
+        result.findings.append(
+            Finding(
+                "PRICE_VARIANCE",
+                f"Invoice net {money(net, cur)} is {money(-variance, cur)} below purchase "
+                f"order {names}'s net {money(ordered, cur)}; {rule.label} allows "
+                f"{money(allowed, cur)}.",
+                {
+                    "expected": str(ordered),
+                    "actual": str(net),
+                    "variance": str(variance),
+                    "tolerance": str(allowed),
+                    "tolerance_rule": rule.as_json(),
+                },
+            )
         )
+    if net > 0 and all(po.three_way for po in pos):
+        # Bill only what arrived: the part of the invoice the order covers must be received.
+        shortfall = min(net, open_value) - (received - billed)
+        allowed_short = rule.total_allowed(received, rule.price_percent)
+        if shortfall > allowed_short:
+            result.findings.append(
+                Finding(
+                    "NOT_RECEIVED",
+                    f"Goods worth {money(received, cur)} have been received against purchase "
+                    f"order {names} and {money(billed, cur)} already billed, but the invoice "
+                    f"bills {money(net, cur)}. It waits for the goods receipt.",
+                    {
+                        "expected": str(received - billed),
+                        "actual": str(net),
+                        "variance": str(shortfall),
+                        "tolerance": str(allowed_short),
+                        "tolerance_rule": rule.as_json(),
+                    },
+                )
+            )

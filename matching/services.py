@@ -1,24 +1,59 @@
-"""The matching stage: load the facts, run the engine, record the outcome."""
+"""The matching stage: load the facts, run the engine, record the outcome.
 
+The database side loads an invoice's candidates in a fixed number of queries, whatever the
+size of the order book: the purchase orders by normalised number (one query, with their
+vendor), their lines with the quantity received and the quantity earlier invoices billed
+(one query, both as aggregates), the tolerance rules for the vendor (one), and possible
+duplicates (two). A PO found by vendor and amount costs two more.
+
+Waiting for goods: an invoice held only by NOT_RECEIVED is matched again when a goods
+receipt for its purchase order arrives (`rematch_waiting_for`), and goes on by itself if it
+now matches.
+"""
+
+import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from core.models import Invoice, PurchaseOrder, Status
-from core.money import cents
-from matching.engine import (
-    InvoiceFacts,
-    PurchaseOrderFacts,
-    Tolerance,
-    match,
-    normalise_po_number,
+from core.models import (
+    Invoice,
+    InvoiceException,
+    InvoiceLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Status,
 )
+from matching.engine import (
+    DuplicateHit,
+    InvoiceFacts,
+    LineFacts,
+    POLineFacts,
+    PurchaseOrderFacts,
+    ToleranceRule,
+    Tolerances,
+    match,
+    normalise_invoice_number,
+    po_by_amount,
+    po_numbers,
+)
+from matching.models import MatchRun
+from matching.models import ToleranceRule as ToleranceRuleModel
 
+log = logging.getLogger(__name__)
 ACTOR = "system:matching"
 # A rejected invoice may be sent again; one marked duplicate is the duplicate, not the original.
 _NOT_ORIGINALS = (Status.REJECTED, Status.DUPLICATE)
 _NOT_YET_MATCHED = (Status.RECEIVED, Status.EXTRACTED)
+# Invoices whose lines count as billed: matching accepted them (or a person did).
+BILLED = (Status.MATCHED, Status.PENDING_APPROVAL, Status.APPROVED, Status.POSTED, Status.PAID)
+DUPLICATE_DAYS = 7
+_QTY = DecimalField(max_digits=18, decimal_places=4)
 
 
 def low_confidence_fields(invoice: Invoice) -> dict[str, float]:
@@ -32,67 +67,134 @@ def low_confidence_fields(invoice: Invoice) -> dict[str, float]:
     }
 
 
-def global_tolerance() -> Tolerance:
-    return Tolerance(settings.MATCH_TOTAL_TOLERANCE, settings.MATCH_TOTAL_TOLERANCE_PERCENT)
+def tolerances_for(vendor_id: int | None) -> Tolerances:
+    """The rules that may apply to this vendor's invoices; without a stored global rule,
+    the one from settings (MATCH_TOTAL_TOLERANCE, MATCH_TOTAL_TOLERANCE_PERCENT), v0."""
+    rules = [
+        rule.facts()
+        for rule in ToleranceRuleModel.objects.filter(
+            Q(vendor__isnull=True) | Q(vendor_id=vendor_id)
+        )
+    ]
+    if not any(rule.scope == "global" for rule in rules):
+        rules.append(
+            ToleranceRule(
+                id=None,
+                version=0,
+                scope="global",
+                price_percent=settings.MATCH_TOTAL_TOLERANCE_PERCENT,
+                total_absolute=settings.MATCH_TOTAL_TOLERANCE,
+            )
+        )
+    return Tolerances(tuple(rules))
 
 
-def find_purchase_order(po_number: str) -> PurchaseOrder | None:
-    wanted = normalise_po_number(po_number)
-    if not wanted:
-        return None
-    exact = PurchaseOrder.objects.filter(number=po_number.strip()).first()
-    if exact:
-        return exact
-    # Numbers are few per vendor and short; compare in their normal form.
-    digits = "".join(ch for ch in wanted if ch.isdigit())
-    for po in PurchaseOrder.objects.filter(number__contains=digits[-4:]):
-        if normalise_po_number(po.number) == wanted:
-            return po
-    return None
-
-
-def purchase_order_facts(po: PurchaseOrder) -> PurchaseOrderFacts:
-    lines = list(po.lines.prefetch_related("receipt_lines"))
-    received = sum(
-        (
-            cents(sum((r.quantity for r in line.receipt_lines.all()), Decimal(0)) * line.unit_price)
-            for line in lines
-        ),
-        Decimal(0),
+def purchase_orders(
+    numbers: list[str] | None = None, *, ids=None, exclude_invoice: int | None = None
+) -> list[PurchaseOrderFacts]:
+    """Purchase orders by normalised number (or id) with their lines, received and billed
+    quantities: two queries however many orders and lines."""
+    orders = PurchaseOrder.objects.select_related("vendor")
+    orders = (
+        orders.filter(normalised_number__in=numbers) if ids is None else orders.filter(pk__in=ids)
     )
-    return PurchaseOrderFacts(
-        number=po.number,
-        vendor_id=po.vendor_id,
-        vendor_name=po.vendor.name,
-        currency=po.currency,
-        status=po.status,
-        ordered_net=sum((line.net_amount for line in lines), Decimal(0)),
-        received_net=received,
+    orders = list(orders)
+    if not orders:
+        return []
+    billed = (
+        InvoiceLine.objects.filter(po_line=OuterRef("pk"), invoice__status__in=BILLED)
+        .exclude(invoice_id=exclude_invoice)
+        .values("po_line")
+        .annotate(quantity_billed=Sum("quantity"))
     )
+    # Credit notes give back what they credit.
+    billed_invoices = billed.exclude(invoice__document_type="credit_note").values("quantity_billed")
+    credited = billed.filter(invoice__document_type="credit_note").values("quantity_billed")
+    lines = (
+        PurchaseOrderLine.objects.filter(purchase_order__in=orders)
+        .annotate(
+            received_qty=Coalesce(
+                Sum("receipt_lines__quantity"), Value(Decimal(0)), output_field=_QTY
+            ),
+            billed_qty=Coalesce(Subquery(billed_invoices, output_field=_QTY), Value(Decimal(0))),
+            credited_qty=Coalesce(Subquery(credited, output_field=_QTY), Value(Decimal(0))),
+        )
+        .order_by("purchase_order_id", "line_no")
+    )
+    by_order: dict[int, list[POLineFacts]] = {}
+    numbers_by_id = {order.pk: order.number for order in orders}
+    for line in lines:
+        by_order.setdefault(line.purchase_order_id, []).append(
+            POLineFacts(
+                id=line.pk,
+                po_number=numbers_by_id[line.purchase_order_id],
+                line_no=line.line_no,
+                description=line.description,
+                ordered=line.quantity,
+                unit_price=line.unit_price,
+                item_code=line.item_code,
+                category=line.category,
+                tax_rate=line.tax_rate,
+                received=line.received_qty,
+                billed=line.billed_qty - abs(line.credited_qty),
+            )
+        )
+    return [
+        PurchaseOrderFacts(
+            number=order.number,
+            vendor_id=order.vendor_id,
+            vendor_name=order.vendor.name,
+            currency=order.currency,
+            status=order.status,
+            lines=tuple(by_order.get(order.pk, ())),
+            three_way=(order.match_mode or order.vendor.match_mode) == "three_way",
+        )
+        for order in orders
+    ]
 
 
-def duplicates_of(invoice: Invoice) -> list[int]:
-    """Other invoices with the same vendor and number that count as the original.
+def duplicates_of(invoice: Invoice) -> list[DuplicateHit]:
+    """Other invoices that count as the original of this one: the same vendor and
+    normalised number; or the same vendor and total with invoice dates a week apart.
 
     The first one received is the original, so an original is never flagged by a copy that
     arrives after it: a later invoice counts only once matching has already passed it.
-    Whatever order two workers run in, exactly one of two copies is flagged.
+    Whatever order two workers run in, exactly one of two copies is flagged. (The same
+    document twice is one invoice already: intake knows it by its hash.)
     """
-    if not invoice.invoice_number:
-        return []
-    same = Invoice.objects.exclude(pk=invoice.pk).exclude(status__in=_NOT_ORIGINALS)
-    same = same.filter(invoice_number__iexact=invoice.invoice_number)
-    same = same.filter(Q(pk__lt=invoice.pk) | ~Q(status__in=_NOT_YET_MATCHED))
+    same_vendor = Invoice.objects.exclude(pk=invoice.pk).exclude(status__in=_NOT_ORIGINALS)
+    same_vendor = same_vendor.filter(Q(pk__lt=invoice.pk) | ~Q(status__in=_NOT_YET_MATCHED))
     if invoice.vendor_id:
-        same = same.filter(vendor_id=invoice.vendor_id)
+        same_vendor = same_vendor.filter(vendor_id=invoice.vendor_id)
+    elif invoice.vendor_name:
+        same_vendor = same_vendor.filter(vendor_name__iexact=invoice.vendor_name)
     else:
-        same = same.filter(vendor_name__iexact=invoice.vendor_name)
-    return sorted(same.values_list("pk", flat=True))
+        return []
+    hits = []
+    wanted = normalise_invoice_number(invoice.invoice_number)
+    if wanted:
+        # Numbers differ in punctuation ("INV-42" and "INV 42"): compare their digits in
+        # the database, their normal form here.
+        digits = "".join(ch for ch in wanted if ch.isdigit())[-6:]
+        candidates = same_vendor.filter(invoice_number__contains=digits) if digits else same_vendor
+        for pk, number in candidates.values_list("pk", "invoice_number")[:50]:
+            if normalise_invoice_number(number) == wanted:
+                hits.append(DuplicateHit(pk, "number", invoice_number=number))
+    if invoice.total_amount and invoice.invoice_date:
+        window = timedelta(days=DUPLICATE_DAYS)
+        close = same_vendor.filter(
+            total_amount=invoice.total_amount,
+            invoice_date__range=(invoice.invoice_date - window, invoice.invoice_date + window),
+        ).exclude(pk__in=[hit.invoice_id for hit in hits])
+        for pk, number, day, total in close.values_list(
+            "pk", "invoice_number", "invoice_date", "total_amount"
+        )[:10]:
+            hits.append(DuplicateHit(pk, "amount", number, day, total))
+    return sorted(hits, key=lambda hit: hit.invoice_id)
 
 
-def match_invoice(invoice: Invoice) -> None:
-    po = find_purchase_order(invoice.po_number)
-    facts = InvoiceFacts(
+def invoice_facts(invoice: Invoice) -> InvoiceFacts:
+    return InvoiceFacts(
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
         currency=invoice.currency,
@@ -105,34 +207,127 @@ def match_invoice(invoice: Invoice) -> None:
         document_type=invoice.document_type,
         vendor_vat_id=invoice.vendor_vat_id,
         vendor_iban=invoice.vendor_iban,
+        vendor_iban_on_file=invoice.vendor.iban if invoice.vendor else "",
         low_confidence=low_confidence_fields(invoice),
+        lines=tuple(
+            LineFacts(
+                position=line.position,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                item_code=line.item_code,
+                tax_rate=line.tax_rate,
+            )
+            for line in invoice.lines.all()
+        ),
     )
-    po_facts = purchase_order_facts(po) if po else None
-    tolerance = global_tolerance()
-    result = match(facts, po_facts, duplicate_of=duplicates_of(invoice), tolerance=tolerance)
-    inputs = {
-        "po_number": invoice.po_number,
-        "purchase_order": result.purchase_order,
-        "ordered_net": str(po_facts.ordered_net) if po_facts else None,
-        "received_net": str(po_facts.received_net) if po_facts else None,
-        "invoice_net": str(invoice.net_amount) if invoice.net_amount is not None else None,
-        "tolerance": tolerance.as_json(),
+
+
+def match_invoice(invoice: Invoice) -> None:
+    invoice = Invoice.objects.select_related("vendor").prefetch_related("lines").get(pk=invoice.pk)
+    facts = invoice_facts(invoice)
+    tolerances = tolerances_for(invoice.vendor_id)
+    numbers = po_numbers(invoice.po_number)
+    pos = purchase_orders(numbers, exclude_invoice=invoice.pk) if numbers else []
+    found_by = "number" if numbers else ""
+    if not numbers and invoice.vendor_id and invoice.document_type == "invoice":
+        open_ids = list(
+            PurchaseOrder.objects.filter(vendor_id=invoice.vendor_id, status="open").values_list(
+                "pk", flat=True
+            )[:50]
+        )
+        candidates = purchase_orders(ids=open_ids, exclude_invoice=invoice.pk) if open_ids else []
+        found = po_by_amount(facts, candidates, tolerances)
+        if found:
+            pos, found_by = [found], "vendor and amount"
+    result = match(
+        facts, pos, duplicates=duplicates_of(invoice), tolerances=tolerances, found_by=found_by
+    )
+    record(invoice, result, pos, found_by)
+
+
+def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: str) -> None:
+    """Store the match (run, line links) and move the invoice on, in one transaction."""
+    by_number = {
+        po.number: po for po in PurchaseOrder.objects.filter(number__in=result.purchase_orders)
     }
-    if result.clean:
-        invoice.transition(
-            Status.MATCHED,
-            actor=ACTOR,
-            reason=f"Matched to purchase order {result.purchase_order} within tolerance"
-            if result.purchase_order
-            else "Non-PO invoice: no purchase order to match; needs an approver",
-            inputs=inputs,
-            purchase_order=po if result.purchase_order else None,
+    first_po = by_number.get(result.purchase_order)
+    inputs = {
+        "purchase_orders": result.purchase_orders,
+        "found_by": found_by,
+        "line_matches": [m.as_json() for m in result.line_matches],
+        "tolerances": [rule.as_json() for rule in result.tolerances],
+        "ordered_net": str(sum((po.ordered_net for po in pos), Decimal(0))) if pos else None,
+        "received_net": str(sum((po.received_net for po in pos), Decimal(0))) if pos else None,
+        "invoice_net": str(invoice.net_amount) if invoice.net_amount is not None else None,
+    }
+    with transaction.atomic():
+        MatchRun.objects.create(
+            invoice=invoice,
+            purchase_orders=result.purchase_orders,
+            found_by=found_by,
+            line_matches=inputs["line_matches"],
+            tolerances=inputs["tolerances"],
+            findings=[f.as_json() for f in result.findings],
+            clean=result.clean,
         )
-    else:
-        invoice.send_to_review(
-            [f.as_json() for f in result.findings],
-            actor=ACTOR,
-            reason="Matching found: " + ", ".join(result.codes),
-            inputs=inputs,
-            purchase_order=po if result.purchase_order else None,
+        paired = {m.position: m.po_line_id for m in result.line_matches}
+        lines = list(invoice.lines.all())
+        for line in lines:
+            line.po_line_id = paired.get(line.position)
+        InvoiceLine.objects.bulk_update(lines, ["po_line"])
+        if result.clean:
+            orders = " and ".join(result.purchase_orders)
+            how = " (found by vendor and amount)" if found_by == "vendor and amount" else ""
+            invoice.transition(
+                Status.MATCHED,
+                actor=ACTOR,
+                reason=f"Matched to purchase order {orders}{how} within tolerance"
+                if result.purchase_orders
+                else "Non-PO invoice: no purchase order to match; needs coding and an approver",
+                inputs=inputs,
+                purchase_order=first_po,
+            )
+        else:
+            invoice.send_to_review(
+                [f.as_json() for f in result.findings],
+                actor=ACTOR,
+                reason="Matching found: " + ", ".join(dict.fromkeys(result.codes)),
+                inputs=inputs,
+                purchase_order=first_po,
+            )
+
+
+def rematch_waiting_for(purchase_order_ids) -> list[int]:
+    """Invoices held only by NOT_RECEIVED on these purchase orders go back to matching
+    (a goods receipt arrived); returns their ids, queued for the pipeline."""
+    from core.tasks import enqueue_invoice
+
+    other_open = InvoiceException.objects.filter(
+        invoice=OuterRef("pk"), resolved_at__isnull=True
+    ).exclude(code="NOT_RECEIVED")
+    waiting = (
+        Invoice.objects.filter(
+            status=Status.NEEDS_REVIEW,
+            purchase_order_id__in=purchase_order_ids,
+            exceptions__code="NOT_RECEIVED",
+            exceptions__resolved_at__isnull=True,
         )
+        .exclude(Exists(other_open))
+        .distinct()
+    )
+    moved = []
+    for invoice in waiting:
+        with transaction.atomic():
+            invoice.exceptions.filter(code="NOT_RECEIVED", resolved_at__isnull=True).update(
+                resolved_at=timezone.now()
+            )
+            invoice.transition(
+                Status.EXTRACTED,
+                actor=ACTOR,
+                reason="A goods receipt arrived for its purchase order: matching again",
+            )
+        enqueue_invoice(invoice.pk)
+        moved.append(invoice.pk)
+    return moved

@@ -210,6 +210,15 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField(**UNIT_PRICE, null=True, blank=True)
     amount = models.DecimalField(**MONEY, null=True, blank=True)
     tax_rate = models.DecimalField(**RATE, null=True, blank=True)
+    # The purchase order line this line bills, set by matching; what earlier invoices
+    # billed of a PO line is the sum over these.
+    po_line = models.ForeignKey(
+        "core.PurchaseOrderLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invoice_lines",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -1,18 +1,18 @@
 """Master data the ERP owns: vendors, purchase orders and goods receipts."""
 
-import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.identifiers import compact_identifier, normalise_po_number
 from core.money import QUANTITY, RATE, UNIT_PRICE, cents, currency_field
 
 
-def compact_identifier(value: str) -> str:
-    """VAT ids and IBANs are stored and compared without spaces, dots or dashes."""
-    return re.sub(r"[\s.\-]", "", value or "").upper()
+class MatchMode(models.TextChoices):
+    THREE_WAY = "three_way", "three-way (invoice, order, goods receipt)"
+    TWO_WAY = "two_way", "two-way (invoice, order)"
 
 
 class Vendor(models.Model):
@@ -24,6 +24,10 @@ class Vendor(models.Model):
         max_length=64, unique=True, null=True, blank=True, help_text="The vendor's id in the ERP"
     )
     currency = currency_field(default="EUR")
+    # Services and subscriptions have no goods receipt: their invoices match two-way.
+    match_mode = models.CharField(
+        max_length=16, choices=MatchMode.choices, default=MatchMode.THREE_WAY
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -44,10 +48,18 @@ class PurchaseOrder(models.Model):
         CLOSED = "closed"
 
     number = models.CharField(max_length=64, unique=True)
+    # The number as invoices are matched to it (normalise_po_number), set on save.
+    normalised_number = models.CharField(max_length=64, db_index=True, editable=False, default="")
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="purchase_orders")
     currency = currency_field()
     order_date = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    match_mode = models.CharField(
+        max_length=16,
+        choices=MatchMode.choices,
+        blank=True,
+        help_text="Empty: the vendor's setting.",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -58,6 +70,14 @@ class PurchaseOrder(models.Model):
 
     def __str__(self):
         return self.number
+
+    def save(self, *args, **kwargs):
+        self.normalised_number = normalise_po_number(self.number) or self.number.upper()
+        super().save(*args, **kwargs)
+
+    @property
+    def three_way(self) -> bool:
+        return (self.match_mode or self.vendor.match_mode) == MatchMode.THREE_WAY
 
     @property
     def net_total(self):
@@ -74,6 +94,8 @@ class PurchaseOrderLine(models.Model):
     quantity = models.DecimalField(**QUANTITY)
     unit_price = models.DecimalField(**UNIT_PRICE)
     tax_rate = models.DecimalField(**RATE, help_text="Percent, e.g. 19.000")
+    # The item category, for tolerances set per category.
+    category = models.CharField(max_length=64, blank=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

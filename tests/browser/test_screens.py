@@ -46,7 +46,9 @@ def test_clerk_sees_the_list_and_an_exception_explained(page, live_server, scree
     expect(page.locator("table.grid")).to_contain_text("PRICE_VARIANCE")
     invoice = Invoice.objects.get(invoice_number="AC-2026-1203")
     page.click(f"#invoice-{invoice.pk} a >> nth=0")
-    expect(page.locator(".exceptions")).to_contain_text("above purchase order 4500004")
+    expect(page.locator(".exceptions")).to_contain_text(
+        "above the 219.00 EUR of purchase order 4500004"
+    )
     expect(page.locator(".timeline")).to_contain_text("invoice.needs_review")
     expect(page.locator(".decision")).to_have_count(0)  # a clerk does not decide
     screenshot("03-invoice-detail-exception")

@@ -1,5 +1,6 @@
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -98,10 +99,15 @@ def test_upload_takes_several_files_and_queues_them(
     client, clerk, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(Conf, "SYNC", True)  # django-q2 runs the queued task inline
-    make_purchase_order(make_vendor())
+    vendor = make_vendor()
+    make_purchase_order(vendor)
+    make_purchase_order(vendor, number="4500002")
+    second = demo_invoice(
+        invoice_number="INV-2", po_number="4500002", invoice_date=date(2026, 9, 1)
+    )
     files = [
         SimpleUploadedFile("a.xml", ubl_xml(demo_invoice()), "application/xml"),
-        SimpleUploadedFile("b.xml", ubl_xml(demo_invoice(invoice_number="INV-2")), "text/xml"),
+        SimpleUploadedFile("b.xml", ubl_xml(second), "text/xml"),
         SimpleUploadedFile("empty.pdf", b"", "application/pdf"),
     ]
     client.force_login(clerk)
@@ -227,6 +233,8 @@ def test_admin_screens_open_for_the_admin_role(admin_client):
         "core_mailbox",
         "core_mailmessage",
         "core_apitoken",
+        "matching_tolerancerule",
+        "matching_matchrun",
     ):
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
 

@@ -18,7 +18,9 @@ from extraction.models import VendorProfile
 from tests.factories import make_vendor
 
 
-def kestrel_invoice(number: str, label: str = "Beleg-Kennung", below: bool = False) -> bytes:
+def kestrel_invoice(
+    number: str, label: str = "Beleg-Kennung", below: bool = False, day: str = "14.10.2026"
+) -> bytes:
     """A vendor layout whose invoice number hides behind a label no generic list knows."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.core_fonts_encoding = "windows-1252"
@@ -35,7 +37,7 @@ def kestrel_invoice(number: str, label: str = "Beleg-Kennung", below: bool = Fal
     pdf.text(120, 50, label)
     pdf.text(120, 55, number) if below else pdf.text(160, 50, number)
     pdf.text(120, 62, "Datum")
-    pdf.text(160, 62, "14.10.2026")
+    pdf.text(160, 62, day)
     pdf.text(120, 68, "Kunden-Nr.")
     pdf.text(160, 68, "K-7781")
     pdf.text(15, 90, "Fräser HSS 10 mm")
@@ -93,7 +95,8 @@ def test_one_correction_teaches_the_vendors_layout(kestrel, clerk):
     assert first.status == Status.PENDING_APPROVAL  # non-PO invoice: an approver decides
     assert not first.open_exceptions().exists()
 
-    second = _ingest(kestrel_invoice("DK-2026-0077"), "k2.pdf")
+    # A month later: the same amount within a week would be a possible duplicate.
+    second = _ingest(kestrel_invoice("DK-2026-0077", day="14.11.2026"), "k2.pdf")
 
     assert second.invoice_number == "DK-2026-0077"
     assert second.provenance["invoice_number"]["method"] == "learned"

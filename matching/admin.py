@@ -1,0 +1,41 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from matching.models import MatchRun, ToleranceRule
+
+
+@admin.register(ToleranceRule)
+class ToleranceRuleAdmin(SimpleHistoryAdmin):
+    """Tolerances as data: every change raises the version and is kept in the history."""
+
+    list_display = [
+        "__str__",
+        "vendor",
+        "category",
+        "price_percent",
+        "price_absolute",
+        "quantity_percent",
+        "total_absolute",
+        "version",
+        "updated_at",
+    ]
+    list_filter = ["category"]
+    search_fields = ["vendor__name", "category"]
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(admin.ModelAdmin):
+    """Each run of the engine over an invoice, as it was: read-only."""
+
+    list_display = ["invoice", "created_at", "purchase_orders", "found_by", "clean"]
+    list_filter = ["clean", "found_by"]
+    readonly_fields = [f.name for f in MatchRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
