@@ -16,6 +16,9 @@ def roles(request):
 def _intake_attention(user) -> int:
     if not role_checks.can_view_invoices(user):
         return 0
+    from django.core.cache import cache
+
     from core.intake_views import needs_attention
 
-    return needs_attention()
+    # On every page, for everyone: a count that may lag half a minute is fine.
+    return cache.get_or_set("intake:attention", needs_attention, 30)

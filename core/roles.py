@@ -26,6 +26,15 @@ def can_approve(user: User | AnonymousUser) -> bool:
     return user.has_perm("core.approve_invoice")
 
 
+def can_accept_variance(user: User | AnonymousUser) -> bool:
+    return user.has_perm("core.accept_variance")
+
+
+def can_work_queue(user: User | AnonymousUser) -> bool:
+    """Clerks (and admins) work exceptions: take, assign, hold, send for approval."""
+    return user.has_perm("core.change_invoice")
+
+
 def roles_of(user: User | AnonymousUser) -> list[str]:
     if not user.is_authenticated:
         return []

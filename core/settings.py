@@ -46,9 +46,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.EmbedMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+# Single sign-on by the intranet proxy (off by default): the request header (as Django
+# names it, e.g. HTTP_X_REMOTE_USER) that carries the signed-in user's name.
+REMOTE_USER_HEADER = env_str("REMOTE_USER_HEADER", "")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if REMOTE_USER_HEADER:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "core.middleware.ProxyRemoteUserMiddleware",
+    )
+    AUTHENTICATION_BACKENDS.insert(0, "core.middleware.KnownRemoteUserBackend")
+# Who may frame the embed layout: a CSP frame-ancestors value, e.g.
+# "'self' https://intranet.example.com". A cross-site intranet also needs
+# SESSION_COOKIE_SAMESITE=None over HTTPS, or the session cookie is not sent in the frame.
+EMBED_FRAME_ANCESTORS = env_str("EMBED_FRAME_ANCESTORS", "'self'")
 
 ROOT_URLCONF = "core.urls"
 WSGI_APPLICATION = "core.wsgi.application"
@@ -113,6 +128,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = env_str("SESSION_COOKIE_SAMESITE", "Lax")
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Background work: django-q2 with the ORM broker (no extra service; several qcluster
@@ -168,6 +184,8 @@ MAIL_MIN_IMAGE_BYTES = env_int("MAIL_MIN_IMAGE_BYTES", 20_000)
 # to INTAKE_FOLDER/archive (refused ones to INTAKE_FOLDER/refused, with the reason).
 INTAKE_FOLDER = env_str("INTAKE_FOLDER")
 INTAKE_SETTLE_SECONDS = float(env_decimal("INTAKE_SETTLE_SECONDS", "5"))
+# The work queue: items older than this are late (the badge turns red), half of it "due".
+QUEUE_SLA_HOURS = env_int("QUEUE_SLA_HOURS", 48)
 ERP_OUTBOX_DIR = env_path("ERP_OUTBOX_DIR", VAR_DIR / "outbox")
 CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 600)
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from core import api, intake_views, views
+from core import api, intake_views, queue_views, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoice_list"), name="home"),
@@ -16,10 +16,15 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("queue/", queue_views.work_queue, name="work_queue"),
+    path("embed/", RedirectView.as_view(url="/queue/?embed=1"), name="embed"),
+    path("queue/bulk/", queue_views.queue_bulk, name="queue_bulk"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/row/", views.invoice_row, name="invoice_row"),
     path("invoices/<int:pk>/decide/", views.invoice_decide, name="invoice_decide"),
     path("invoices/<int:pk>/fields/", views.invoice_fields, name="invoice_fields"),
+    path("invoices/<int:pk>/act/", queue_views.invoice_act, name="invoice_act"),
+    path("documents/<int:pk>/pages/<int:number>.png", views.document_page, name="document_page"),
     path("documents/<int:pk>/file/", views.document_file, name="document_file"),
     path("upload/", views.upload, name="upload"),
     path("intake/", intake_views.intake, name="intake"),

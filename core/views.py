@@ -8,20 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from approvals import decisions
+from approvals import decisions, triage
 from audit.models import AuditEvent
 from core import roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
-from core.models import Document, Invoice, Status
+from core.models import Document, Invoice, PurchaseOrderLine, Status
+from core.pages import page_png, page_sizes
+from core.queue_views import clerks, neighbours
 from core.tasks import enqueue_invoice
 from extraction.channels.files import take
 from extraction.corrections import CORRECTABLE, correct_fields
 from extraction.types import HEADER_FIELDS
+from matching.services import purchase_orders
 
 # Statuses whose rows refresh themselves while the pipeline works on them.
 IN_PROGRESS = {Status.RECEIVED, Status.EXTRACTED, Status.MATCHED, Status.APPROVED}
@@ -82,11 +85,25 @@ def invoice_row(request: HtmxHttpRequest, pk: int):
 @require_GET
 def invoice_detail(request: HtmxHttpRequest, pk: int):
     invoice = _get_invoice_for_user(request, pk)
+    previous_item, next_item = neighbours(invoice)
+    open_findings = list(invoice.open_exceptions())
+    can_work = roles.can_work_queue(request.user) and invoice.status in triage.QUEUE
     return render(
         request,
         "core/invoice_detail.html",
         {
             "invoice": invoice,
+            "pages": _pages(invoice, request.GET.get("field", "")),
+            "selected_field": request.GET.get("field", ""),
+            "match": _match_panel(invoice),
+            "previous_item": previous_item,
+            "next_item": next_item,
+            "can_work": can_work,
+            "acceptable": [f for f in open_findings if f.code in triage.ACCEPTABLE]
+            if roles.can_accept_variance(request.user) and invoice.status == Status.NEEDS_REVIEW
+            else [],
+            "reason_codes": triage.REASON_CODES,
+            "assignees": clerks() if can_work else [],
             "fields": _field_rows(invoice),
             "lines": invoice.lines.all(),
             "exceptions": invoice.exceptions.all(),
@@ -184,6 +201,21 @@ def upload(request: HtmxHttpRequest):
 
 @login_required
 @require_GET
+def document_page(request: HttpRequest, pk: int, number: int):
+    """One page of the original as a PNG, for the invoice screen."""
+    if not roles.can_view_invoices(request.user):
+        raise PermissionDenied
+    document = get_object_or_404(Document.objects.defer("words"), pk=pk)
+    png = page_png(document, number)
+    if png is None:
+        raise Http404("No such page")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
 def document_file(request: HttpRequest, pk: int):
     """The original file. Only PDFs and images are shown inline, sandboxed; the rest download."""
     if not roles.can_view_invoices(request.user):
@@ -211,7 +243,79 @@ def _field_rows(invoice: Invoice):
             "confidence": invoice.confidence.get(name),
             "method": provenance.get("method", ""),
             "page": provenance.get("page"),
+            "located": bool(provenance.get("bbox")),
         }
+
+
+def _pages(invoice: Invoice, selected: str) -> list[dict]:
+    """Each page to show, with the boxes of the fields read on it, in percent of the page
+    (so they sit right at any zoom)."""
+    sizes = page_sizes(invoice.document)
+    pages = [{"number": n, "boxes": []} for n in range(1, len(sizes) + 1)]
+    for name, provenance in (invoice.provenance or {}).items():
+        page, box = provenance.get("page"), provenance.get("bbox")
+        if not box or not page or not 1 <= page <= len(sizes):
+            continue
+        width, height = sizes[page - 1]
+        x0, top, x1, bottom = box
+        pages[page - 1]["boxes"].append(
+            {
+                "field": name,
+                "selected": name == selected,
+                "left": round(100 * x0 / width, 2),
+                "top": round(100 * top / height, 2),
+                "width": round(100 * (x1 - x0) / width, 2),
+                "height": round(100 * (bottom - top) / height, 2),
+            }
+        )
+    return pages
+
+
+def _match_panel(invoice: Invoice) -> dict | None:
+    """Invoice lines beside the PO lines they billed, with what was received and billed
+    before, the prices and the variances, from the last match run."""
+    run = invoice.match_runs.first()
+    if run is None:
+        return None
+    po_line_ids = [m["po_line_id"] for m in run.line_matches]
+    orders = (
+        purchase_orders(
+            ids=list(
+                PurchaseOrderLine.objects.filter(pk__in=po_line_ids)
+                .values_list("purchase_order_id", flat=True)
+                .distinct()
+            ),
+            exclude_invoice=invoice.pk,
+        )
+        if po_line_ids
+        else []
+    )
+    po_lines = {line.id: line for order in orders for line in order.lines}
+    paired = {m["position"]: m for m in run.line_matches}
+    findings = {}
+    for finding in run.findings:
+        position = finding["details"].get("position")
+        if position is not None:
+            findings.setdefault(position, []).append(finding)
+    rows = []
+    for line in invoice.lines.all():
+        match = paired.get(line.position)
+        po_line = po_lines.get(match["po_line_id"]) if match else None
+        variance = (
+            line.unit_price - po_line.unit_price
+            if po_line and line.unit_price is not None
+            else None
+        )
+        rows.append(
+            {
+                "line": line,
+                "how": match["how"] if match else "",
+                "po_line": po_line,
+                "variance": variance,
+                "findings": findings.get(line.position, []),
+            }
+        )
+    return {"run": run, "rows": rows, "rules": run.tolerances}
 
 
 def _display(value):

@@ -9,8 +9,13 @@ def _isolated_files(settings, tmp_path):
     settings.ERP_OUTBOX_DIR = tmp_path / "outbox"
     # A fresh OCR cache per test: a result cached by an earlier run must not stand in for
     # the engine the test means to exercise.
+    # Likewise the default cache (short-lived counts on the screens).
     settings.CACHES = {
         **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"default-{tmp_path.name}",
+        },
         "ocr": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": f"ocr-{tmp_path.name}",
@@ -55,5 +60,8 @@ def role_groups(transactional_db):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    state = MigrationExecutor(connection).loader.project_state(("core", "0002_roles"))
+    loader = MigrationExecutor(connection).loader
+    state = loader.project_state(("core", "0002_roles"))
     importlib.import_module("core.migrations.0002_roles").create_roles(state.apps, None)
+    state = loader.project_state(("core", "0011_accept_variance_role"))
+    importlib.import_module("core.migrations.0011_accept_variance_role").grant(state.apps, None)

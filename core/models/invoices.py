@@ -128,6 +128,16 @@ class Invoice(models.Model):
         "ERP reference", max_length=200, blank=True, help_text="Where posting put the invoice"
     )
 
+    # The work queue: who is on it, and whether it is held (waiting on the vendor, say).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_invoices",
+    )
+    hold_reason = models.CharField(max_length=300, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Operational, not business history: which worker holds the invoice and until when.
@@ -142,6 +152,12 @@ class Invoice(models.Model):
         permissions = [
             ("approve_invoice", "Can approve or reject invoices"),
             ("upload_document", "Can upload invoice documents"),
+            ("accept_variance", "Can accept a variance with a reason"),
+        ]
+        # The work queue pages through these by keyset: (status, id) and (status, amount).
+        indexes = [
+            models.Index(fields=["status", "-id"], name="invoice_queue_by_age"),
+            models.Index(fields=["status", "total_amount", "id"], name="invoice_queue_by_amount"),
         ]
 
     def __str__(self):
@@ -249,6 +265,7 @@ class InvoiceException(models.Model):
 
     class Meta:
         ordering = ["invoice", "created_at", "id"]
+        indexes = [models.Index(fields=["code", "resolved_at"], name="exception_open_by_code")]
 
     def __str__(self):
         return f"{self.code}: {self.message}"

@@ -164,3 +164,111 @@ def test_a_long_scan_shows_the_page_being_read_until_it_is_done(page, live_serve
     pipeline.advance(invoice.pk)
     expect(row.locator("progress")).to_have_count(0, timeout=10_000)
     expect(row).not_to_contain_text("Received")
+
+
+def test_clerk_triages_a_price_variance_from_the_queue(page, live_server, screenshot):
+    _demo_company()
+    _sign_in(page, live_server, "clara")
+    page.click("nav.mainnav >> text=Work queue")
+    page.click("a.chip-PRICE_VARIANCE")
+    rows = page.locator("#queue-rows tr")
+    expect(rows).to_have_count(1)
+    screenshot("12-queue-price-variance")
+    invoice = Invoice.objects.get(invoice_number="AC-2026-1203")
+    rows.first.locator("td").nth(3).click()  # a click on the row opens it
+    expect(page).to_have_url(re.compile(rf"/invoices/{invoice.pk}/$"))
+
+    page.click("a.show-field[data-field='total_amount']")
+    expect(page.locator("#box-total_amount")).to_have_class(re.compile("active"))
+    expect(page).to_have_url(re.compile(r"\?field=total_amount$"))  # no reload, just the box
+    screenshot("13-field-highlighted")
+
+    page.click("text=Correct fields")
+    page.fill("#id_due_date", "2026-12-31")
+    page.click("text=Save and match again")
+    expect(page.locator(".messages")).to_contain_text("matching again")
+    pipeline.advance(invoice.pk)  # the worker's job
+    page.reload()
+    expect(page.locator(".exceptions")).to_contain_text("PRICE_VARIANCE")
+
+    form = page.locator("form.accept-form")
+    form.locator("select[name=reason_code]").select_option("price_agreed")
+    form.locator("input[name=comment]").fill("New list price agreed by purchasing")
+    screenshot("14-accept-variance")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("variance accepted")
+
+    page.goto(f"{live_server.url}/queue/?code=PRICE_VARIANCE")
+    expect(page.locator("#queue-rows")).not_to_contain_text("AC-2026-1203")
+    invoice.refresh_from_db()
+    assert invoice.status == Status.PENDING_APPROVAL
+    assert invoice.due_date.isoformat() == "2026-12-31"
+
+
+def test_the_queue_works_inside_an_intranet_page(page, live_server, screenshot, settings):
+    _demo_company()
+    portal = f"{live_server.url}/intranet/finance.html"  # the intranet's page, served here
+    page.route(
+        portal,
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body=(
+                "<html><head><meta charset='utf-8'></head>"
+                "<body style='font-family:sans-serif;margin:0'>"
+                "<div style='background:#7a0019;color:#fff;padding:12px 20px'>Intranet · "
+                "Finance</div><iframe src='/embed/' title='AP work queue' "
+                "style='width:100%;height:760px;border:0'></iframe></body></html>"
+            ),
+        ),
+    )
+    page.goto(portal)
+    frame = page.frame_locator("iframe")
+    frame.locator("#id_username").fill("clara")
+    frame.locator("#id_password").fill(demo.DEMO_PASSWORD)
+    frame.locator("button[type=submit]").click()
+
+    expect(frame.locator("h1")).to_contain_text("Work queue")
+    expect(frame.locator(".embedbar")).to_be_visible()
+    expect(frame.locator(".mainnav")).to_have_count(0)
+    frame.locator("a.chip-PRICE_VARIANCE").click()
+    frame.locator("#queue-rows a", has_text="AC-2026-1203").click()
+    expect(frame.locator("h1")).to_contain_text("AC-2026-1203")
+    page_image = frame.locator(".docpage img").first
+    expect(page_image).to_be_visible()
+    page.wait_for_function(
+        "() => document.querySelector('iframe').contentDocument"
+        ".querySelector('.docpage img').naturalWidth > 0"
+    )
+    screenshot("15-embedded-in-intranet")
+
+
+def test_two_items_are_triaged_with_the_keyboard_alone(page, live_server, screenshot):
+    _demo_company()
+    _sign_in(page, live_server, "clara")
+    page.goto(f"{live_server.url}/queue/?status=needs_review")
+    first = Invoice.objects.get(invoice_number="AC-2026-1203")  # PRICE_VARIANCE
+    second = Invoice.objects.get(invoice_number="BL-90017")  # PO_NOT_FOUND, next in line
+
+    page.keyboard.press("j")  # the first row: the oldest in review
+    expect(page.locator("#queue-rows tr.selected")).to_contain_text("AC-2026-1203")
+    screenshot("16-keyboard-queue")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/invoices/{first.pk}/$"))
+
+    page.keyboard.press("a")  # to the accept form's reason
+    expect(page.locator("select[data-key=a]")).to_be_focused()
+    page.keyboard.press("C")  # "Contract or framework price"
+    page.keyboard.press("Tab")
+    page.keyboard.type("Framework agreement 2026")
+    page.keyboard.press("Enter")  # accept: on to the next item in review
+    expect(page).to_have_url(re.compile(rf"/invoices/{second.pk}/$"))
+
+    page.keyboard.press("c")  # the comment for the approver
+    page.keyboard.type("PO number confirmed by the buyer by phone")
+    page.keyboard.press("Enter")  # the form's first action: send for approval
+    expect(page.locator(".messages")).to_contain_text("sent for approval")
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (Status.PENDING_APPROVAL, Status.PENDING_APPROVAL)
+    assert first.exceptions.get().details["accepted"]["reason_code"] == "contract_price"

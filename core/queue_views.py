@@ -1,0 +1,334 @@
+"""The work queue: everything that waits for a person (exceptions and approvals).
+
+Filters (exception code, vendor, amount, age, assignee, status, held), sorting, counts per
+exception code, age against the SLA, assignment and bulk actions. Pages by keyset (the
+last row's sort value and id), so page 2,000 costs what page 1 does; rows come with their
+vendor, assignee and open exceptions in three queries. Every form and link works without
+JavaScript; with htmx the first page refreshes itself so new items appear.
+"""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from approvals import triage
+from core import roles
+from core.models import Invoice, InvoiceException, Status
+
+PAGE_SIZE = 50
+# What a row shows; the JSON of confidences and provenance stays in the database.
+ROW_FIELDS = (
+    "id", "status", "vendor__name", "vendor_name", "invoice_number", "total_amount",
+    "currency", "created_at", "hold_reason", "assignee__username",
+)  # fmt: skip
+# Counts over the whole queue may lag this many seconds; every page asks for them.
+COUNTS_SECONDS = 10
+SORTS = {
+    "oldest": ("id", False),
+    "newest": ("id", True),
+    "amount_high": ("total_amount", True),
+    "amount_low": ("total_amount", False),
+}
+
+
+def queue_rows(params, user):
+    """The queue's invoices for these filters, in the chosen order (not yet paged)."""
+    rows = Invoice.objects.filter(status__in=triage.QUEUE)
+    status = params.get("status", "")
+    if status in triage.QUEUE:
+        rows = rows.filter(status=status)
+    code = params.get("code", "")
+    if code:
+        rows = rows.filter(
+            Exists(
+                InvoiceException.objects.filter(
+                    invoice=OuterRef("pk"), code=code, resolved_at__isnull=True
+                )
+            )
+        )
+    vendor = params.get("vendor", "").strip()
+    if vendor:
+        rows = rows.filter(Q(vendor__name__icontains=vendor) | Q(vendor_name__icontains=vendor))
+    for name, lookup in (("min", "total_amount__gte"), ("max", "total_amount__lte")):
+        amount = _decimal(params.get(name, ""))
+        if amount is not None:
+            rows = rows.filter(**{lookup: amount})
+    days = _int(params.get("older_than_days", ""))
+    if days:
+        rows = rows.filter(created_at__lte=timezone.now() - timedelta(days=days))
+    assignee = params.get("assignee", "")
+    if assignee == "me":
+        rows = rows.filter(assignee=user)
+    elif assignee == "none":
+        rows = rows.filter(assignee__isnull=True)
+    elif _int(assignee):
+        rows = rows.filter(assignee_id=_int(assignee))
+    held = params.get("held", "")
+    if held == "only":
+        rows = rows.exclude(hold_reason="")
+    elif held != "all":
+        rows = rows.filter(hold_reason="")
+    field, descending = SORTS.get(params.get("sort", ""), SORTS["oldest"])
+    if field != "id":
+        # No amount sorts as zero, so the keyset never meets a NULL.
+        rows = rows.annotate(sort_value=Coalesce(field, Value(Decimal(0))))
+        field = "sort_value"
+    order = [f"-{field}", "-id"] if descending else [field, "id"]
+    return rows.order_by(*order), field, descending
+
+
+def _page(rows, field: str, descending: bool, after: str):
+    """PAGE_SIZE rows after the cursor `value_id` (keyset: no OFFSET to scan past)."""
+    value, _, last_id = after.rpartition("_")
+    last_id = _int(last_id)
+    if last_id:
+        if field == "id":
+            rows = rows.filter(id__lt=last_id) if descending else rows.filter(id__gt=last_id)
+        elif (bound := _decimal(value)) is not None:
+            beyond = "lt" if descending else "gt"
+            rows = rows.filter(
+                Q(**{f"{field}__{beyond}": bound}) | Q(**{field: bound, f"id__{beyond}": last_id})
+            )
+    page = list(
+        rows.select_related("vendor", "assignee")
+        .only(*ROW_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "exceptions",
+                queryset=InvoiceException.objects.filter(resolved_at__isnull=True),
+                to_attr="open_findings",
+            )
+        )[: PAGE_SIZE + 1]
+    )
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    cursor = ""
+    if more:
+        last = page[-1]
+        cursor = f"{getattr(last, field) if field != 'id' else ''}_{last.pk}"
+    return page, cursor
+
+
+@login_required
+@require_GET
+def work_queue(request: HttpRequest):
+    if not roles.can_view_invoices(request.user):
+        raise PermissionDenied
+    rows, field, descending = queue_rows(request.GET, request.user)
+    page, cursor = _page(rows, field, descending, request.GET.get("after", ""))
+    now = timezone.now()
+    sla = timedelta(hours=settings.QUEUE_SLA_HOURS)
+    for invoice in page:
+        invoice.age = now - invoice.created_at
+        invoice.sla = (
+            "late" if invoice.age >= sla else ("due" if invoice.age >= sla / 2 else "fresh")
+        )
+    keep = request.GET.copy()
+    keep.pop("after", None)
+    context = {
+        "rows": page,
+        "cursor": cursor,
+        "first_page": not request.GET.get("after"),
+        "query": keep.urlencode(),
+        "filters": request.GET,
+        "code_counts": cache.get_or_set("queue:code-counts", _code_counts, COUNTS_SECONDS),
+        "status_counts": cache.get_or_set("queue:status-counts", _status_counts, COUNTS_SECONDS),
+        "assignees": clerks(),
+        "sla_hours": settings.QUEUE_SLA_HOURS,
+        "can_work": roles.can_work_queue(request.user),
+        "sorts": [
+            ("oldest", "Oldest first"),
+            ("newest", "Newest first"),
+            ("amount_high", "Largest amount"),
+            ("amount_low", "Smallest amount"),
+        ],
+    }
+    template = (
+        "core/queue_rows.html" if request.GET.get("fragment") == "rows" else "core/queue.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def queue_bulk(request: HttpRequest):
+    """Bulk actions on the ticked rows: assign, mark duplicate, send for approval."""
+    if not roles.can_work_queue(request.user):
+        raise PermissionDenied
+    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+    invoices = list(Invoice.objects.filter(pk__in=ids, status__in=triage.QUEUE))
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    done, failed = 0, []
+    if action == "assign":
+        user_id = _int(request.POST.get("assignee", ""))
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        done = triage.assign(invoices, user, by=request.user)
+    elif action in ("duplicate", "send_for_approval"):
+        act = triage.mark_duplicate if action == "duplicate" else triage.send_for_approval
+        for invoice in invoices:
+            try:
+                act(invoice, request.user, comment)
+                done += 1
+            except ValidationError as exc:
+                failed.append(f"#{invoice.pk}: {' '.join(exc.messages)}")
+    else:
+        messages.error(request, "Choose an action.")
+        return redirect(_back(request))
+    if not ids:
+        messages.error(request, "Tick the invoices to act on first.")
+    else:
+        messages.success(request, f"{done} of {len(ids)} invoice(s) done.")
+    for problem in failed:
+        messages.error(request, problem)
+    return redirect(_back(request))
+
+
+def neighbours(invoice: Invoice) -> tuple[int | None, int | None]:
+    """The previous and next invoice waiting as this one does (in review, or for approval),
+    oldest first and not held: the order a person works through them."""
+    statuses = [invoice.status] if invoice.status in triage.QUEUE else list(triage.QUEUE)
+    rows = Invoice.objects.filter(status__in=statuses, hold_reason="")
+    before = rows.filter(id__lt=invoice.pk).order_by("-id").values_list("pk", flat=True).first()
+    after = rows.filter(id__gt=invoice.pk).order_by("id").values_list("pk", flat=True).first()
+    return before, after
+
+
+def _status_counts() -> dict[str, int]:
+    return dict(
+        Invoice.objects.filter(status__in=triage.QUEUE)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _code_counts() -> list[tuple[str, int]]:
+    counts = (
+        InvoiceException.objects.filter(resolved_at__isnull=True, invoice__status__in=triage.QUEUE)
+        .values_list("code")
+        .annotate(n=Count("invoice_id", distinct=True))
+        .order_by("code")
+    )
+    return list(counts)
+
+
+def clerks():
+    User = get_user_model()
+    return (
+        User.objects.filter(
+            Q(is_superuser=True)
+            | Q(
+                groups__permissions__codename="change_invoice",
+                groups__permissions__content_type__app_label="core",
+            )
+        )
+        .filter(is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    return (
+        target if target.startswith("/") and not target.startswith("//") else reverse("work_queue")
+    )
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value.replace(",", ".")) if value.strip() else None
+    except InvalidOperation:
+        return None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# The invoice screen's triage actions: which go on to the next item when done.
+_MOVES_ON = {"accept", "send_for_approval", "duplicate", "reject_to_vendor", "rematch", "hold"}
+
+
+@login_required
+@require_POST
+def invoice_act(request: HttpRequest, pk: int):
+    """One triage action on one invoice (the buttons of the invoice screen)."""
+    from approvals.decisions import send_back_to_matching
+    from core.tasks import enqueue_invoice
+
+    if not roles.can_work_queue(request.user):
+        raise PermissionDenied
+    invoice = Invoice.objects.filter(pk=pk).first()
+    if invoice is None:
+        raise Http404
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")
+    user = request.user
+    _before, after = neighbours(invoice)
+    try:
+        if action == "take":
+            triage.assign([invoice], user, by=user)
+        elif action == "assign":
+            target = get_user_model().objects.filter(pk=_int(request.POST.get("assignee"))).first()
+            triage.assign([invoice], target, by=user)
+        elif action == "hold":
+            triage.hold(invoice, user, comment)
+        elif action == "release":
+            triage.release(invoice, user)
+        elif action == "accept":
+            triage.accept_variance(
+                invoice, user, request.POST.get("code", ""), request.POST.get("reason_code", ""),
+                comment,
+            )  # fmt: skip
+        elif action == "send_for_approval":
+            triage.send_for_approval(invoice, user, comment)
+        elif action == "duplicate":
+            triage.mark_duplicate(invoice, user, comment)
+        elif action == "reject_to_vendor":
+            triage.reject_to_vendor(invoice, user, comment)
+        elif action == "rematch":
+            send_back_to_matching(invoice, user, comment.strip() or "Matched again on request")
+            enqueue_invoice(invoice.pk)
+        else:
+            messages.error(request, "Unknown action.")
+            return redirect("invoice_detail", pk=pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("invoice_detail", pk=pk)
+    invoice.refresh_from_db()
+    messages.success(request, f"Invoice #{invoice.pk}: {_DONE.get(action, 'done')}.")
+    moved_on = action in _MOVES_ON and (action != "accept" or invoice.status != Status.NEEDS_REVIEW)
+    if moved_on:
+        return redirect("invoice_detail", pk=after) if after else redirect("work_queue")
+    return redirect("invoice_detail", pk=pk)
+
+
+_DONE = {
+    "take": "now on your list",
+    "assign": "assigned",
+    "hold": "held",
+    "release": "released",
+    "accept": "variance accepted",
+    "send_for_approval": "sent for approval",
+    "duplicate": "marked a duplicate",
+    "reject_to_vendor": "sent back to the vendor",
+    "rematch": "being matched again",
+}
