@@ -132,10 +132,19 @@ def work_queue(request: HttpRequest):
     now = timezone.now()
     sla = timedelta(hours=settings.QUEUE_SLA_HOURS)
     for invoice in page:
-        invoice.age = now - invoice.created_at
-        invoice.sla = (
-            "late" if invoice.age >= sla else ("due" if invoice.age >= sla / 2 else "fresh")
+        # Prepared here, once per row: the template only places them (50 rows a page).
+        age = now - invoice.created_at
+        invoice.sla = "late" if age >= sla else ("due" if age >= sla / 2 else "fresh")
+        invoice.age_text = _age(age)
+        invoice.vendor_label = (invoice.vendor.name if invoice.vendor else "") or (
+            invoice.vendor_name or "—"
         )
+        invoice.amount_text = (
+            f"{invoice.total_amount:,.2f} {invoice.currency}"
+            if invoice.total_amount is not None
+            else "—"
+        )
+        invoice.assignee_label = invoice.assignee.get_username() if invoice.assignee else "—"
     keep = request.GET.copy()
     keep.pop("after", None)
     context = {
@@ -205,6 +214,15 @@ def neighbours(invoice: Invoice) -> tuple[int | None, int | None]:
     before = rows.filter(id__lt=invoice.pk).order_by("-id").values_list("pk", flat=True).first()
     after = rows.filter(id__gt=invoice.pk).order_by("id").values_list("pk", flat=True).first()
     return before, after
+
+
+def _age(age: timedelta) -> str:
+    """'3 d', '5 h', '12 min': how long it has waited, as a badge says it."""
+    if age >= timedelta(days=1):
+        return f"{age.days} d"
+    if age >= timedelta(hours=1):
+        return f"{age.seconds // 3600} h"
+    return f"{max(age.seconds // 60, 0)} min"
 
 
 def _status_counts() -> dict[str, int]:

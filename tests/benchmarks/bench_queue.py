@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INVOICES = int(os.environ.get("BENCH_QUEUE_INVOICES", 100_000))
 CLIENTS = int(os.environ.get("BENCH_QUEUE_CLIENTS", 20))
 REQUESTS_EACH = int(os.environ.get("BENCH_QUEUE_REQUESTS", 25))
+WORKERS = int(os.environ.get("BENCH_QUEUE_WORKERS", 2 * (os.cpu_count() or 1)))
 DEFAULT_URL = "postgres://postgres:postgres@127.0.0.1:5432/ledgerline_bench"
 
 
@@ -36,6 +37,9 @@ def main() -> None:
         print(f"Work queue bench: PostgreSQL at {url.rsplit('@', 1)[-1]} is not reachable; skipped")
         return
     os.environ["DATABASE_URL"] = url
+    # The server checks sessions with its secret key: the same one here, where the bench
+    # signs its clients in.
+    os.environ["SECRET_KEY"] = "bench-only-" + "x" * 40
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "core.settings"
     sys.path.insert(0, str(ROOT))
@@ -49,9 +53,27 @@ def main() -> None:
     cookie = _session()
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "core.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--threads",
+            "4",
+        ],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        # As in production: DEBUG off (it keeps every query in memory and checks templates).
+        env={
+            **os.environ,
+            "DATABASE_URL": url,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
