@@ -3,11 +3,9 @@ from django.contrib import admin
 from audit.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "actor", "action", "invoice_id"]
-    list_filter = ["action"]
-    search_fields = ["actor", "action", "invoice_id"]
+class ReadOnlyAdmin:
+    """Records that change only through their own code paths (each audited): the admin
+    shows them and never adds, edits or deletes one."""
 
     def has_add_permission(self, request):
         return False
@@ -17,3 +15,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["id", "created_at", "actor", "action", "invoice_id"]
+    list_filter = ["action"]
+    search_fields = ["actor", "action", "invoice_id"]

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import ReadOnlyAdmin
 from core import roles
 from core.models import (
     ApiToken,
@@ -55,7 +56,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Read-only here: status changes go through the lifecycle, corrections through the
     invoice screen, so that each one is audited."""
 
@@ -89,15 +90,6 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
     def has_reprocess_permission(self, request):
         return roles.ADMIN in roles.roles_of(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Document)

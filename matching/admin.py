@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import ReadOnlyAdmin
 from matching.models import MatchRun, ToleranceRule
 
 
@@ -24,18 +25,9 @@ class ToleranceRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MatchRun)
-class MatchRunAdmin(admin.ModelAdmin):
+class MatchRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Each run of the engine over an invoice, as it was: read-only."""
 
     list_display = ["invoice", "created_at", "purchase_orders", "found_by", "clean"]
     list_filter = ["clean", "found_by"]
     readonly_fields = [f.name for f in MatchRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,6 @@
 """The scanner folder: complete files only, each taken once, nothing lost."""
 
 import os
-import threading
 import time
 
 import pytest
@@ -11,6 +10,7 @@ from audit.models import AuditEvent
 from core.demo_documents import ubl_xml
 from core.models import Document, Invoice
 from extraction.channels.folder import poll_folder
+from tests.concurrency import at_once
 from tests.factories import demo_invoice
 
 pytestmark = pytest.mark.django_db
@@ -70,21 +70,8 @@ def test_several_workers_polling_at_once_take_each_file_once(folder):
     for number in range(12):
         (folder / f"scan-{number:02}.xml").write_bytes(_xml(f"INV-{number}"))
         _settled(folder / f"scan-{number:02}.xml")
-    results, errors = [], []
+    results = at_once(poll_folder, 4)
 
-    def worker():
-        try:
-            results.append(poll_folder())
-        except Exception as exc:  # reported below: a failed worker must fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     taken = sorted(name for result in results for name in result.taken)
     assert taken == sorted(f"scan-{number:02}.xml" for number in range(12))  # each once
     assert Invoice.objects.count() == 12
