@@ -130,6 +130,13 @@ def invoice_decide(request: HtmxHttpRequest, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(invoice_detail, pk=pk)
+    except decisions.SeparationOfDuties as exc:  # said on the screen, with the reason
+        messages.error(request, str(exc))
+        return redirect(invoice_detail, pk=pk)
+    invoice.refresh_from_db()
+    if invoice.status == Status.PENDING_APPROVAL and form.cleaned_data["decision"] == "approve":
+        messages.info(request, "Your approval is recorded; a second approver is needed.")
+        return redirect(invoice_detail, pk=pk)
     if invoice.status == Status.APPROVED:
         enqueue_invoice(invoice.pk)  # posting runs in the worker
     messages.success(request, f"Invoice {invoice} {invoice.get_status_display()}.")
