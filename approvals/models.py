@@ -22,3 +22,14 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.user} approved invoice {self.invoice_id}"
+
+
+class UsedLink(models.Model):
+    """An approve or reject link from an email, once used: a link decides once."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"link {self.nonce} used {self.used_at:%Y-%m-%d %H:%M}"

@@ -184,6 +184,15 @@ MAIL_MIN_IMAGE_BYTES = env_int("MAIL_MIN_IMAGE_BYTES", 20_000)
 # to INTAKE_FOLDER/archive (refused ones to INTAKE_FOLDER/refused, with the reason).
 INTAKE_FOLDER = env_str("INTAKE_FOLDER")
 INTAKE_SETTLE_SECONDS = float(env_decimal("INTAKE_SETTLE_SECONDS", "5"))
+# Mail: approvers get an email with approve and reject links when an invoice waits for them.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ledgerline@localhost")
+# The address the app is reached at, for links in emails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long an approve/reject link in an email works.
+APPROVAL_LINK_HOURS = env_int("APPROVAL_LINK_HOURS", 72)
 # The work queue: items older than this are late (the badge turns red), half of it "due".
 QUEUE_SLA_HOURS = env_int("QUEUE_SLA_HOURS", 48)
 ERP_OUTBOX_DIR = env_path("ERP_OUTBOX_DIR", VAR_DIR / "outbox")

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+from approvals.views import email_decision
 from core import api, intake_views, queue_views, views
 
 urlpatterns = [
@@ -33,5 +34,6 @@ urlpatterns = [
     path("invoices/<int:pk>/reprocess/", intake_views.reprocess_invoice, name="reprocess"),
     path("api/v1/documents", api.post_documents, name="api_documents"),
     path("api/v1/documents/<int:pk>", api.document_status, name="api_document_status"),
+    path("decide/<str:token>/", email_decision, name="email_decision"),
     path("admin/", admin.site.urls),
 ]

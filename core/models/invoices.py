@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -17,6 +18,9 @@ from audit import chain
 from core.models.documents import Document
 from core.models.masterdata import PurchaseOrder, Vendor
 from core.money import MONEY, QUANTITY, RATE, UNIT_PRICE, currency_field
+
+# Sent after a transition commits: invoice_id, source and target statuses.
+status_changed = Signal()
 
 
 class Status(models.TextChoices):
@@ -191,6 +195,12 @@ class Invoice(models.Model):
                 actor=actor_name(actor),
                 invoice_id=self.pk,
                 payload={"from": source, "to": target, "reason": reason, "inputs": inputs or {}},
+            )
+            # Other apps react once the move is committed (approvers are mailed, ...).
+            transaction.on_commit(
+                lambda: status_changed.send(
+                    Invoice, invoice_id=self.pk, source=source, target=target
+                )
             )
         self.refresh_from_db()
 

@@ -272,3 +272,31 @@ def test_two_items_are_triaged_with_the_keyboard_alone(page, live_server, screen
     second.refresh_from_db()
     assert (first.status, second.status) == (Status.PENDING_APPROVAL, Status.PENDING_APPROVAL)
     assert first.exceptions.get().details["accepted"]["reason_code"] == "contract_price"
+
+
+def test_an_approver_approves_from_the_link_in_the_email(page, live_server, screenshot, settings):
+    from django.core import mail
+
+    settings.SITE_URL = live_server.url
+    mail.outbox.clear()
+    _demo_company()  # the invoice above the limit waits for approval: the approvers are mailed
+    invoice = Invoice.objects.get(invoice_number="F-2026-0419")
+    assert invoice.status == Status.PENDING_APPROVAL
+    message = next(
+        m for m in mail.outbox if "arnold@demo.invalid" in m.to and "F-2026-0419" in m.subject
+    )
+    approve_url = re.search(r"Approve:\s+(\S+)", message.body).group(1)
+
+    page.goto(approve_url)
+    expect(page.locator("h1")).to_contain_text("Approve invoice F-2026-0419?")
+    invoice.refresh_from_db()
+    assert invoice.status == Status.PENDING_APPROVAL  # opening the link decided nothing
+    screenshot("17-approve-by-email")
+    page.fill("#comment", "Budget confirmed")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Approved")
+
+    invoice = pipeline.advance(invoice.pk)  # the worker posts it
+    assert invoice.status == Status.POSTED
+    page.goto(approve_url)  # the link is spent
+    expect(page.locator("h1")).to_contain_text("This link cannot decide")
