@@ -185,7 +185,10 @@ MAIL_MIN_IMAGE_BYTES = env_int("MAIL_MIN_IMAGE_BYTES", 20_000)
 INTAKE_FOLDER = env_str("INTAKE_FOLDER")
 INTAKE_SETTLE_SECONDS = float(env_decimal("INTAKE_SETTLE_SECONDS", "5"))
 # Mail: approvers get an email with approve and reject links when an invoice waits for them.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# By default each email is a file under var/mail/ (the demo's approval links are there),
+# never on stdout, where commands print JSON Lines.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(env_path("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ledgerline@localhost")
