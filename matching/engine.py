@@ -142,6 +142,7 @@ class PurchaseOrderFacts:
     status: str
     lines: tuple[POLineFacts, ...] = ()
     three_way: bool = True  # False: invoices are checked against ordered, not received
+    id: int | None = None  # the database row, for the caller that records the match
 
     @property
     def ordered_net(self) -> Decimal:

@@ -148,6 +148,7 @@ def purchase_orders(
             status=order.status,
             lines=tuple(by_order.get(order.pk, ())),
             three_way=(order.match_mode or order.vendor.match_mode) == "three_way",
+            id=order.pk,
         )
         for order in orders
     ]
@@ -249,10 +250,8 @@ def match_invoice(invoice: Invoice) -> None:
 
 def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: str) -> None:
     """Store the match (run, line links) and move the invoice on, in one transaction."""
-    by_number = {
-        po.number: po for po in PurchaseOrder.objects.filter(number__in=result.purchase_orders)
-    }
-    first_po = by_number.get(result.purchase_order)
+    # The invoice points at the first order it matched (all of them are in the run).
+    first_po = pos[0].id if pos else None
     inputs = {
         "purchase_orders": result.purchase_orders,
         "found_by": found_by,
@@ -287,7 +286,7 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
                 if result.purchase_orders
                 else "Non-PO invoice: no purchase order to match; needs coding and an approver",
                 inputs=inputs,
-                purchase_order=first_po,
+                purchase_order_id=first_po,
             )
         else:
             invoice.send_to_review(
@@ -295,7 +294,7 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
                 actor=ACTOR,
                 reason="Matching found: " + ", ".join(dict.fromkeys(result.codes)),
                 inputs=inputs,
-                purchase_order=first_po,
+                purchase_order_id=first_po,
             )
 
 
