@@ -5,10 +5,14 @@ from decimal import Decimal
 
 from core.demo_documents import DemoInvoice, DemoLine
 from core.models import (
+    Document,
     GoodsReceipt,
     GoodsReceiptLine,
+    Invoice,
+    InvoiceException,
     PurchaseOrder,
     PurchaseOrderLine,
+    Status,
     Vendor,
 )
 
@@ -77,3 +81,35 @@ def demo_invoice(vendor: Vendor | None = None, **overrides) -> DemoInvoice:
     }
     values.update(overrides)
     return DemoInvoice(**values)
+
+
+def make_queue(count, *, status=Status.NEEDS_REVIEW, code="PRICE_VARIANCE", vendor=None,
+               amount=None):  # fmt: skip
+    """`count` invoices waiting in the queue, made in bulk (no pipeline)."""
+    vendor = (
+        vendor or Vendor.objects.filter(name="Acme Office Supplies GmbH").first() or make_vendor()
+    )
+    start = Document.objects.count()
+    documents = Document.objects.bulk_create(
+        Document(original_name=f"q{n}.pdf", sha256=f"{n:064x}", size=1, file=f"q/{n}.pdf",
+                 content_type="application/pdf", channel="upload")
+        for n in range(start, start + count)
+    )  # fmt: skip
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            document=document,
+            status=status,
+            vendor=vendor,
+            vendor_name=vendor.name,
+            invoice_number=f"Q-{document.pk}",
+            currency="EUR",
+            total_amount=amount if amount is not None else Decimal(100 + document.pk),
+        )
+        for document in documents
+    )
+    if code:
+        InvoiceException.objects.bulk_create(
+            InvoiceException(invoice=invoice, code=code, message=f"{code} on {invoice.pk}")
+            for invoice in invoices
+        )
+    return invoices

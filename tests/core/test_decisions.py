@@ -11,7 +11,7 @@ from approvals.models import Approval
 from core.models import Status
 from extraction.corrections import correct_fields
 from tests.concurrency import at_once
-from tests.core.test_queue import make_queue
+from tests.factories import make_queue
 
 pytestmark = pytest.mark.django_db
 

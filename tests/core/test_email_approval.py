@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from approvals import email_links
 from core.models import Invoice, Status
-from tests.core.test_queue import make_queue
+from tests.factories import make_queue
 
 pytestmark = pytest.mark.django_db
 

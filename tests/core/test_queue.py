@@ -13,41 +13,10 @@ from django.utils import timezone
 
 from approvals import triage
 from audit.models import AuditEvent
-from core.models import Document, Invoice, InvoiceException, Status, Vendor
-from tests.factories import make_vendor
+from core.models import Invoice, Status
+from tests.factories import make_queue, make_vendor
 
 pytestmark = pytest.mark.django_db
-
-
-def make_queue(count, *, status=Status.NEEDS_REVIEW, code="PRICE_VARIANCE", vendor=None, **kw):
-    """`count` invoices waiting in the queue, made in bulk (no pipeline)."""
-    vendor = (
-        vendor or Vendor.objects.filter(name="Acme Office Supplies GmbH").first() or make_vendor()
-    )
-    start = Document.objects.count()
-    documents = Document.objects.bulk_create(
-        Document(original_name=f"q{n}.pdf", sha256=f"{n:064x}", size=1, file=f"q/{n}.pdf",
-                 content_type="application/pdf", channel="upload")
-        for n in range(start, start + count)
-    )  # fmt: skip
-    invoices = Invoice.objects.bulk_create(
-        Invoice(
-            document=document,
-            status=status,
-            vendor=vendor,
-            vendor_name=vendor.name,
-            invoice_number=f"Q-{document.pk}",
-            currency="EUR",
-            total_amount=kw.get("amount", Decimal(100 + document.pk)),
-        )
-        for document in documents
-    )
-    if code:
-        InvoiceException.objects.bulk_create(
-            InvoiceException(invoice=invoice, code=code, message=f"{code} on {invoice.pk}")
-            for invoice in invoices
-        )
-    return invoices
 
 
 def _ids(response) -> list[int]:

@@ -39,6 +39,19 @@ def _lines(count: int):
     return [(f"P-{n}", f"Item number {n}", "10", "25.00", "19") for n in range(1, count + 1)]
 
 
+def _billing(count: int):
+    """Invoice lines billing all of the order _lines(count) makes."""
+    return [
+        DemoLine(f"P-{n}", f"Item number {n}", Decimal(10), Decimal(25), Decimal(19))
+        for n in range(1, count + 1)
+    ]
+
+
+def _paper(price: str) -> DemoLine:
+    """The factories' order line (10 boxes of paper at 25.00), billed at `price`."""
+    return DemoLine("P-100", "Printer paper A4, box", Decimal(10), Decimal(price), Decimal(19))
+
+
 def _queries_to_match(invoice) -> int:
     with CaptureQueriesContext(connection) as queries:
         match_invoice(invoice)
@@ -55,20 +68,14 @@ def test_matching_costs_the_same_queries_for_a_small_and_a_large_order(acme):
         "a.xml",
         po_number="4500001",
         invoice_number="A-1",
-        lines=[
-            DemoLine(f"P-{n}", f"Item number {n}", Decimal(10), Decimal(25), Decimal(19))
-            for n in range(1, 3)
-        ],
+        lines=_billing(2),
     )
     large = _extracted(
         acme,
         "b.xml",
         po_number="4500002",
         invoice_number="B-1",
-        lines=[
-            DemoLine(f"P-{n}", f"Item number {n}", Decimal(10), Decimal(25), Decimal(19))
-            for n in range(1, 41)
-        ],
+        lines=_billing(40),
     )
 
     small_queries = _queries_to_match(small)
@@ -103,8 +110,7 @@ def test_the_tolerance_used_and_its_version_are_stored_with_the_match(acme):
     rule.save()
     assert rule.version == 2
     assert rule.history.count() == 2
-    invoice = _extracted(acme, lines=[DemoLine("P-100", "Printer paper A4, box", Decimal(10),
-                                               Decimal("27.50"), Decimal(19))])  # fmt: skip
+    invoice = _extracted(acme, lines=[_paper(price="27.50")])
 
     match_invoice(invoice)
 
@@ -121,8 +127,7 @@ def test_a_vendor_rule_beats_the_global_one_in_the_database_too(acme):
     make_purchase_order(acme)
     ToleranceRule.objects.create(price_percent=Decimal(20))
     ToleranceRule.objects.create(vendor=acme, price_percent=Decimal("0.1"))
-    invoice = _extracted(acme, lines=[DemoLine("P-100", "Printer paper A4, box", Decimal(10),
-                                               Decimal("27.50"), Decimal(19))])  # fmt: skip
+    invoice = _extracted(acme, lines=[_paper(price="27.50")])
 
     match_invoice(invoice)
 
@@ -184,8 +189,7 @@ def test_a_receipt_does_not_release_an_invoice_held_for_something_else(
     acme, django_capture_on_commit_callbacks
 ):
     po = make_purchase_order(acme, received=False)
-    invoice = _extracted(acme, lines=[DemoLine("P-100", "Printer paper A4, box", Decimal(10),
-                                               Decimal("30.00"), Decimal(19))])  # fmt: skip
+    invoice = _extracted(acme, lines=[_paper(price="30.00")])
     match_invoice(invoice)
 
     with django_capture_on_commit_callbacks(execute=True):
