@@ -1,20 +1,23 @@
 """A person's decision on an invoice: approve or reject, with the reason kept.
 
-Posting after an approval is the pipeline's job; the caller queues it.
+Who may decide is the invoice's approval route (approvals.chains): the people of the level
+deciding now, their out-of-office delegates, and whoever escalation added; on top of that,
+separation of duties. Posting after an approval is the pipeline's job; the caller queues it.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.models import Approval
+from approvals import chains
+from approvals.models import Approval, ApprovalRoute
 from audit import chain
 from audit.models import AuditEvent
-from core import roles
 from core.models import Invoice, Status
 from core.models.invoices import actor_name
 
 DECIDABLE = (Status.PENDING_APPROVAL, Status.NEEDS_REVIEW)
+approvers_required = chains.approvers_required
 
 
 class SeparationOfDuties(PermissionDenied):
@@ -22,46 +25,41 @@ class SeparationOfDuties(PermissionDenied):
 
 
 def approve(invoice: Invoice, user, comment: str = "") -> bool:
-    """Approve: True once the invoice is approved; False when this approval is recorded
-    and another, different approver is still needed (bank details changed)."""
-    _check(invoice, user)
-    separation_of_duties(invoice, user)
+    """Approve at the level deciding now: True once the whole route is approved (the
+    invoice is approved); False when this approval is recorded and the route waits for
+    more (another person at this level, or the next level)."""
+    comment = comment.strip()
+    _check_status(invoice)
     open_codes = list(invoice.open_exceptions().values_list("code", flat=True))
-    if open_codes and not comment.strip():
+    if open_codes and not comment:
         raise ValidationError(
             f"Approving over open exceptions ({', '.join(open_codes)}) needs a comment."
         )
-    needed = approvers_required(invoice)
     with transaction.atomic():
         # The invoice row is locked first, so two approvers (or one double click) at the
         # same moment are counted one after the other.
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if locked.status not in DECIDABLE:
-            raise ValidationError(
-                f"This invoice is {locked.get_status_display()} already; nothing to decide."
-            )
-        if Approval.objects.filter(invoice=locked, user=user).exists():
-            raise ValidationError(
-                "You have approved this invoice already; a second, different approver is needed."
-            )
-        Approval.objects.create(invoice=locked, user=user, comment=comment.strip())
-        given = Approval.objects.filter(invoice=locked).count()
-        if given < needed:
-            chain.record(
-                "invoice.approval_recorded",
-                actor=actor_name(user),
-                invoice_id=locked.pk,
-                payload={"approvals": given, "required": needed, "comment": comment.strip()},
-            )
-            if locked.status == Status.NEEDS_REVIEW:
-                locked.transition(
-                    Status.PENDING_APPROVAL,
-                    actor=user,
-                    reason=f"Approved by {user.get_username()}; {needed - given} more "
-                    "approver needed",
-                )
+        locked = _lock(invoice)
+        route = chains.open_route(locked) or chains.start_route(
+            locked, chains.plan(locked, straight_through_possible=False)
+        )
+        decided = _decide(locked, route, user, Approval.Decision.APPROVE, comment)
+        approvals = [d.sentence for d in route.decisions.filter(decision="approve")]
+        if not chains.level_done(route):
+            _recorded(locked, route, user, decided, "the level waits for more approvers")
             invoice.refresh_from_db()
             return False
+        if route.level + 1 < len(route.levels):
+            route.level += 1
+            route.level_started_at = timezone.now()
+            route.reminded_at = None
+            route.save(update_fields=["level", "level_started_at", "reminded_at"])
+            passed = f"level {route.level} of {len(route.levels)} passed"
+            _recorded(locked, route, user, decided, passed)
+            transaction.on_commit(lambda: _mail_level(route.pk))
+            invoice.refresh_from_db()
+            return False
+        route.state, route.closed_at = ApprovalRoute.State.APPROVED, timezone.now()
+        route.save(update_fields=["state", "closed_at"])
         for finding in locked.open_exceptions():
             finding.resolved_at = timezone.now()
             finding.resolved_by = user
@@ -69,34 +67,113 @@ def approve(invoice: Invoice, user, comment: str = "") -> bool:
         locked.transition(
             Status.APPROVED,
             actor=user,
-            reason=comment.strip() or "Approved",
+            reason=f"{decided.sentence}: {comment or 'approved'}",
             inputs={
                 "overridden_exceptions": open_codes,
                 "total_amount": str(locked.total_amount),
-                "approvers": list(
-                    Approval.objects.filter(invoice=locked).values_list("user__username", flat=True)
-                ),
+                "policy": route.policy_label,
+                "route_kind": route.kind,
+                "approvals": approvals,
+                "approvers": [d.user.get_username() for d in route.decisions.all()],
             },
         )
     invoice.refresh_from_db()
     return True
 
 
-def approvers_required(invoice: Invoice) -> int:
-    """Two when any finding on the invoice said so (bank details changed), else one."""
-    return max(
-        [1]
-        + [
-            int(details.get("approvers_required", 1))
-            for details in invoice.exceptions.values_list("details", flat=True)
-            if isinstance(details, dict)
-        ]
+def reject(invoice: Invoice, user, comment: str) -> None:
+    comment = comment.strip()
+    _check_status(invoice)
+    if not comment:
+        raise ValidationError("Rejecting an invoice needs a reason the vendor can be told.")
+    with transaction.atomic():
+        locked = _lock(invoice)
+        route = chains.open_route(locked) or chains.start_route(
+            locked, chains.plan(locked, straight_through_possible=False)
+        )
+        decided = _decide(locked, route, user, Approval.Decision.REJECT, comment)
+        route.state, route.closed_at = ApprovalRoute.State.REJECTED, timezone.now()
+        route.save(update_fields=["state", "closed_at"])
+        locked.transition(
+            Status.REJECTED,
+            actor=user,
+            reason=comment,
+            inputs={"decision": decided.sentence, "policy": route.policy_label},
+        )
+    invoice.refresh_from_db()
+
+
+def _lock(invoice: Invoice) -> Invoice:
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.status not in DECIDABLE:
+        raise ValidationError(
+            f"This invoice is {locked.get_status_display()} already; nothing to decide."
+        )
+    return locked
+
+
+def _decide(invoice: Invoice, route: ApprovalRoute, user, decision: str, comment: str):
+    """Record one person's decision at the current level, after checking they may."""
+    standing = chains.standing(route, user)
+    if decision == Approval.Decision.APPROVE:
+        separation_of_duties(invoice, user)
+        if standing.principal.pk != user.pk:
+            separation_of_duties(invoice, standing.principal, standing_in_for=True)
+    return Approval.objects.create(
+        invoice=invoice,
+        route=route,
+        level=route.level,
+        decision=decision,
+        user=user,
+        on_behalf_of=None if standing.principal.pk == user.pk else standing.principal,
+        capacity=standing.capacity,
+        rule_name=route.rule_name,
+        rule_version=route.rule_version,
+        comment=comment,
     )
 
 
-def separation_of_duties(invoice: Invoice, user) -> None:
+def _recorded(invoice: Invoice, route: ApprovalRoute, user, decided: Approval, what: str):
+    """An approval that does not finish the route: audited, and the invoice waits."""
+    chain.record(
+        "invoice.approval_recorded",
+        actor=actor_name(user),
+        invoice_id=invoice.pk,
+        payload={
+            "reason": f"{decided.sentence}; {what}",
+            "level": decided.level + 1,
+            "levels": len(route.levels),
+            "policy": route.policy_label,
+            "waiting_for": chains.waiting_for(route),
+            "comment": decided.comment,
+        },
+    )
+    if invoice.status == Status.NEEDS_REVIEW:
+        invoice.transition(
+            Status.PENDING_APPROVAL,
+            actor=user,
+            reason=f"{decided.sentence}; {what}",
+            inputs={"policy": route.policy_label, "route": route.pk},
+        )
+
+
+def _mail_level(route_id: int) -> None:
+    from approvals.email_links import notify_route
+
+    notify_route(ApprovalRoute.objects.select_related("invoice__vendor").get(pk=route_id))
+
+
+def _check_status(invoice: Invoice) -> None:
+    if invoice.status not in DECIDABLE:
+        raise ValidationError(
+            f"This invoice is {invoice.get_status_display()}; there is nothing to decide."
+        )
+
+
+def separation_of_duties(invoice: Invoice, user, *, standing_in_for=False) -> None:
     """Whoever corrected the invoice's fields or accepted a variance on it, or requested
-    its purchase order, does not approve it."""
+    its purchase order, does not approve it, in person or through a delegate."""
+    who = f"{user.get_username()} (whom you stand in for)" if standing_in_for else "You"
     did = set(
         AuditEvent.objects.filter(
             invoice_id=invoice.pk,
@@ -106,33 +183,18 @@ def separation_of_duties(invoice: Invoice, user) -> None:
     )
     if "invoice.fields_corrected" in did:
         raise SeparationOfDuties(
-            "You corrected this invoice's fields; someone else approves it (separation of duties)."
+            f"{who} corrected this invoice's fields; someone else approves it (separation "
+            "of duties)."
         )
     if "invoice.variance_accepted" in did:
         raise SeparationOfDuties(
-            "You accepted a variance on this invoice; someone else approves it (separation "
-            "of duties)."
+            f"{who} accepted a variance on this invoice; someone else approves it "
+            "(separation of duties)."
         )
     if invoice.purchase_order_id and invoice.purchase_order.requested_by_id == user.pk:
         raise SeparationOfDuties(
-            f"You requested purchase order {invoice.purchase_order.number}; someone else "
+            f"{who} requested purchase order {invoice.purchase_order.number}; someone else "
             "approves its invoice (separation of duties)."
-        )
-
-
-def reject(invoice: Invoice, user, comment: str) -> None:
-    _check(invoice, user)
-    if not comment.strip():
-        raise ValidationError("Rejecting an invoice needs a reason the vendor can be told.")
-    invoice.transition(Status.REJECTED, actor=user, reason=comment.strip())
-
-
-def _check(invoice: Invoice, user) -> None:
-    if not roles.can_approve(user):
-        raise PermissionDenied("Only approvers can approve or reject invoices.")
-    if invoice.status not in DECIDABLE:
-        raise ValidationError(
-            f"This invoice is {invoice.get_status_display()}; there is nothing to decide."
         )
 
 

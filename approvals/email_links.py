@@ -98,34 +98,47 @@ def use(link: Link) -> None:
 
 
 def notify_approvers(invoice: Invoice) -> int:
-    """Email every approver with an email address: the invoice, and links to approve,
-    reject or open it. Returns how many were sent."""
-    approvers = (
-        get_user_model().objects.filter(groups__name="approver", is_active=True).exclude(email="")
-    )
+    """Mail whoever the invoice's open approval route waits for now."""
+    from approvals.chains import open_route
+
+    route = open_route(invoice)
+    return notify_route(route) if route is not None else 0
+
+
+def notify_route(route, *, people=None, opening: str = "") -> int:
+    """Email the people the route's current level waits for (or `people`), each with
+    their own links to approve, reject or open the invoice. Returns how many were sent.
+    `opening` starts the email (a reminder, an escalation)."""
+    from approvals.chains import describe, recipients
+
+    invoice = route.invoice
+    level = route.current
+    if level is None:
+        return 0
+    amount = f"{invoice.total_amount:,.2f} {invoice.currency}" if invoice.total_amount else ""
+    vendor = invoice.vendor.name if invoice.vendor else invoice.vendor_name
+    open_url = settings.SITE_URL + reverse("invoice_detail", args=[invoice.pk])
+    what = "confirm the proposal for" if route.kind == "propose" else "approve"
     sent = 0
-    for approver in approvers.distinct():
+    for person in people if people is not None else recipients(route):
         links = {
             action: settings.SITE_URL
-            + reverse("email_decision", args=[make_token(invoice, approver, action)])
+            + reverse("email_decision", args=[make_token(invoice, person, action)])
             for action in ACTIONS
         }
-        amount = f"{invoice.total_amount:,.2f} {invoice.currency}" if invoice.total_amount else ""
-        vendor = invoice.vendor.name if invoice.vendor else invoice.vendor_name
-        open_url = settings.SITE_URL + reverse("invoice_detail", args=[invoice.pk])
         body = (
-            f"Invoice {invoice.invoice_number or invoice.pk} from {vendor} for {amount} "
-            f"waits for your approval.\n\n"
+            (opening + "\n\n" if opening else "")
+            + f"Invoice {invoice.invoice_number or invoice.pk} from {vendor} for {amount} "
+            f"waits for you to {what} it: level {route.level + 1} of {len(route.levels)} "
+            f"({describe(level)}), policy {route.policy_label}.\n\n"
             f"Approve: {links['approve']}\n"
             f"Reject:  {links['reject']}\n"
             f"Open:    {open_url}\n\n"
             f"Each link asks you to confirm, works once, and expires in "
             f"{settings.APPROVAL_LINK_HOURS} hours or when the invoice changes."
         )
-        sent += send_mail(
-            f"Approve invoice {invoice.invoice_number or invoice.pk} ({vendor}, {amount})",
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [approver.email],
-        )
+        subject = f"Approve invoice {invoice.invoice_number or invoice.pk} ({vendor}, {amount})"
+        if opening:
+            subject = f"{opening.split(':')[0]}: {subject}"
+        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
     return sent

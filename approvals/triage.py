@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from approvals import chains
 from audit import chain
 from core import roles
 from core.models import Invoice, InvoiceException, Status
@@ -104,8 +105,8 @@ def accept_variance(invoice: Invoice, user, code: str, reason_code: str, comment
         )
         if invoice.open_exceptions().exists():
             return False
-        invoice.transition(
-            Status.PENDING_APPROVAL,
+        chains.request_approval(
+            invoice,
             actor=user,
             reason=f"{code} accepted ({accepted['reason']}); an approver decides",
             inputs={"accepted_variance": code, "reason_code": reason_code},
@@ -124,8 +125,8 @@ def send_for_approval(invoice: Invoice, user, comment: str = "") -> None:
             f"Sending it on with open exceptions ({', '.join(open_codes)}) needs a comment "
             "for the approver."
         )
-    invoice.transition(
-        Status.PENDING_APPROVAL,
+    chains.request_approval(
+        invoice,
         actor=user,
         reason=comment.strip() or "Sent for approval",
         inputs={"open_exceptions": open_codes},

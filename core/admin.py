@@ -21,8 +21,11 @@ from core.models import (
 
 @admin.register(Vendor)
 class VendorAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "vat_id", "iban", "external_id", "currency"]
+    list_display = ["name", "vat_id", "iban", "external_id", "currency", "automation_level"]
+    list_filter = ["automation_level"]
     search_fields = ["name", "vat_id", "iban", "external_id"]
+    # Moved on the trust ladder only from the vendor's page, where the reason is audited.
+    readonly_fields = ["automation_level", "automation_changed_at"]
 
 
 class PurchaseOrderLineInline(admin.TabularInline):

@@ -15,9 +15,17 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from approvals import trust
 from core.demo_documents import DemoInvoice, DemoLine, cii_xml, ubl_xml
 from core.demo_pdf import pdf_invoice
-from core.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, Vendor
+from core.models import (
+    AutomationLevel,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+)
 
 DEMO_PASSWORD = "ledgerline-demo"  # noqa: S105  (printed for the demo; never a real account)
 DEMO_USERS = [
@@ -186,10 +194,17 @@ def seed_master_data() -> None:
             user.save()
         user.groups.add(Group.objects.get(name=role))
     for external_id, name, vat, iban, address in VENDORS:
-        Vendor.objects.get_or_create(
+        vendor, created = Vendor.objects.get_or_create(
             external_id=external_id,
             defaults={"name": name, "vat_id": vat, "iban": iban, "address": address},
         )
+        if created:
+            trust.onboard(
+                vendor,
+                AutomationLevel.AUTO,
+                actor="system:demo",
+                reason="Demo data: an established vendor with a clean record in the old system",
+            )
     for number, vendor_id, lines, received in PURCHASE_ORDERS:
         po, created = PurchaseOrder.objects.get_or_create(
             number=number,

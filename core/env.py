@@ -62,6 +62,24 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_rates(name: str, default: str = "") -> dict[str, Decimal]:
+    """ "USD=0.92,GBP=1.17": what one unit of each currency is worth in another."""
+    rates = {}
+    for item in env_list(name, default):
+        code, _, raw = item.partition("=")
+        code = code.strip().upper()
+        try:
+            rate = Decimal(raw.strip())
+        except InvalidOperation:
+            rate = Decimal(0)
+        if len(code) != 3 or not code.isalpha() or not rate.is_finite() or rate <= 0:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not CURRENCY=RATE (e.g. USD=0.92), with a positive rate"
+            )
+        rates[code] = rate
+    return rates
+
+
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from core.env import env_bool, env_decimal, env_int, env_list, env_path, env_str
+from core.env import env_bool, env_decimal, env_int, env_list, env_path, env_rates, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("LEDGERLINE_VAR_DIR", BASE_DIR / "var")
@@ -146,7 +146,20 @@ Q_CLUSTER = {
 
 # The workflow's own knobs.
 COMPANY_CURRENCY = env_str("COMPANY_CURRENCY", "EUR")
+# Above this total (in the company currency) a person always decides, whatever the
+# vendor's automation level; at or under it, "auto" vendors' matched invoices go through.
 AUTO_APPROVE_LIMIT = env_decimal("AUTO_APPROVE_LIMIT", "5000.00")
+# Worth of one unit of other currencies in the company currency, for the approval policy's
+# amount bands ("USD=0.92,GBP=1.17"). An invoice in a currency without a rate is taken as
+# above every band.
+EXCHANGE_RATES = env_rates("EXCHANGE_RATES")
+# The trust ladder: a vendor's promotion is suggested after this many invoices in a row,
+# since its last change of level, without a field correction, an accepted variance, an
+# approval over open exceptions or a failed posting.
+TRUST_PROMOTION_STREAK = env_int("TRUST_PROMOTION_STREAK", 20)
+# Approvals: a reminder once this share of a level's SLA has passed (the SLA itself is set
+# per level in the approval policy); escalation when all of it has.
+APPROVAL_REMIND_AT = float(env_decimal("APPROVAL_REMIND_AT", "0.5"))
 MATCH_TOTAL_TOLERANCE = env_decimal("MATCH_TOTAL_TOLERANCE", "1.00")
 MATCH_TOTAL_TOLERANCE_PERCENT = env_decimal("MATCH_TOTAL_TOLERANCE_PERCENT", "0.5")
 # Fields read with less confidence go to a clerk (exception LOW_CONFIDENCE).

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from approvals.views import email_decision
+from approvals.views import email_decision, out_of_office, vendor_list, vendor_trust
 from core import api, intake_views, queue_views, views
 
 urlpatterns = [
@@ -35,5 +35,8 @@ urlpatterns = [
     path("api/v1/documents", api.post_documents, name="api_documents"),
     path("api/v1/documents/<int:pk>", api.document_status, name="api_document_status"),
     path("decide/<str:token>/", email_decision, name="email_decision"),
+    path("vendors/", vendor_list, name="vendor_list"),
+    path("vendors/<int:pk>/", vendor_trust, name="vendor_trust"),
+    path("away/", out_of_office, name="out_of_office"),
     path("admin/", admin.site.urls),
 ]

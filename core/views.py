@@ -1,6 +1,6 @@
 """The screens: invoice list, invoice detail with its audit trail, upload, decisions."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -10,10 +10,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from approvals import decisions, triage
+from approvals import chains, decisions, triage
 from audit.models import AuditEvent
 from core import roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
@@ -109,17 +110,53 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "exceptions": invoice.exceptions.all(),
             "events": AuditEvent.objects.for_invoice(invoice.pk),
             "decision_form": DecisionForm(),
-            "can_decide": roles.can_approve(request.user) and invoice.status in decisions.DECIDABLE,
+            **_approval_panel(invoice, request.user),
             "can_correct_now": roles.can_correct(request.user) and invoice.status in CORRECTABLE,
             "in_progress": invoice.status in IN_PROGRESS,
         },
     )
 
 
+def _approval_panel(invoice: Invoice, user) -> dict:
+    """The approval route (policy, levels, who decided in what capacity, who is waited
+    for, the SLA), and whether this user may decide now, or why not."""
+    can_decide, why_not = chains.can_decide(invoice, user)
+    route = invoice.approval_routes.first()  # the latest
+    levels = []
+    if route is not None:
+        decided = list(route.decisions.select_related("user", "on_behalf_of"))
+        waiting = chains.waiting_for(route)
+        for number, level in enumerate(route.levels):
+            sla_due = None
+            if route.state == route.State.OPEN and number == route.level:
+                sla_due = route.level_started_at + timedelta(hours=level["sla_hours"])
+            levels.append(
+                {
+                    "number": number + 1,
+                    "needs": chains.describe(level),
+                    "eligible": chains.eligible(level),
+                    "added": level["added"],
+                    "decisions": [d for d in decided if d.level == number],
+                    "current": route.state == route.State.OPEN and number == route.level,
+                    "waiting_for": waiting if number == route.level else [],
+                    "sla_due": sla_due,
+                }
+            )
+    return {
+        "route": route,
+        "route_levels": levels,
+        "can_decide": can_decide,
+        "why_not_decide": why_not,
+        "now": timezone.now(),
+    }
+
+
 @login_required
 @require_POST
 def invoice_decide(request: HtmxHttpRequest, pk: int):
     invoice = _get_invoice_for_user(request, pk)
+    if not (roles.can_approve(request.user) or roles.can_work_queue(request.user)):
+        raise PermissionDenied  # approvers decide; clerks confirm the system's proposals
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve or reject.")
@@ -130,12 +167,18 @@ def invoice_decide(request: HtmxHttpRequest, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(invoice_detail, pk=pk)
-    except decisions.SeparationOfDuties as exc:  # said on the screen, with the reason
-        messages.error(request, str(exc))
+    except PermissionDenied as exc:  # separation of duties, not at this level: said why
+        messages.error(request, str(exc) or "You may not decide this invoice.")
         return redirect(invoice_detail, pk=pk)
     invoice.refresh_from_db()
     if invoice.status == Status.PENDING_APPROVAL and form.cleaned_data["decision"] == "approve":
-        messages.info(request, "Your approval is recorded; a second approver is needed.")
+        waiting = chains.waiting_for(chains.open_route(invoice))
+        messages.info(
+            request,
+            "Your approval is recorded; the invoice now waits for "
+            + (", ".join(waiting) or "the next approver")
+            + ".",
+        )
         return redirect(invoice_detail, pk=pk)
     if invoice.status == Status.APPROVED:
         enqueue_invoice(invoice.pk)  # posting runs in the worker

@@ -4,6 +4,7 @@ what and by whom, and the vendor's profile learns where the right value stands."
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from approvals import trust
 from audit import chain
 from core.models import Document, Invoice, Status
 from core.models.invoices import actor_name
@@ -50,6 +51,14 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
                 "learned": learned,
                 "vendor_id": locked.vendor_id,
             },
+        )
+        # A correction means the vendor's invoices are not read right yet: one step down
+        # the trust ladder, at once.
+        trust.demote(
+            locked.vendor,
+            actor=user,
+            reason=f"Invoice {locked} needed a correction ({', '.join(changed)})",
+            invoice_id=locked.pk,
         )
     invoice.refresh_from_db()
     return changed

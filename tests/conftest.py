@@ -63,5 +63,10 @@ def role_groups(transactional_db):
     loader = MigrationExecutor(connection).loader
     state = loader.project_state(("core", "0002_roles"))
     importlib.import_module("core.migrations.0002_roles").create_roles(state.apps, None)
-    state = loader.project_state(("core", "0011_accept_variance_role"))
-    importlib.import_module("core.migrations.0011_accept_variance_role").grant(state.apps, None)
+    for app, name, function in (
+        ("core", "0011_accept_variance_role", "grant"),
+        ("core", "0013_automation_level_role", "grant"),
+        ("approvals", "0004_default_policy_and_schedule", "create"),
+    ):
+        state = loader.project_state((app, name))
+        getattr(importlib.import_module(f"{app}.migrations.{name}"), function)(state.apps, None)

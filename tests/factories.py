@@ -25,6 +25,9 @@ def make_vendor(**overrides) -> Vendor:
         "address": "Hauptstr. 1, 10115 Berlin",
         "external_id": "V-1001",
         "currency": "EUR",
+        # An established vendor: matched invoices under the limit go straight through.
+        # New vendors start at manual (the model's default); the ladder tests start there.
+        "automation_level": "auto",
     }
     values.update(overrides)
     return Vendor.objects.create(**values)

@@ -1,5 +1,7 @@
 """The posting stage: hand an approved invoice to the ERP connector and mark it posted."""
 
+from approvals import trust
+from audit import chain
 from audit.models import AuditEvent
 from core.erp.connectors import default_connector
 from core.models import Invoice, Status
@@ -52,9 +54,25 @@ def idempotency_key(invoice: Invoice) -> str:
 
 def post_invoice(invoice: Invoice, connector=None) -> None:
     connector = connector or default_connector()
-    receipt = connector.post_invoice(
-        invoice_payload(invoice), idempotency_key=idempotency_key(invoice)
-    )
+    try:
+        receipt = connector.post_invoice(
+            invoice_payload(invoice), idempotency_key=idempotency_key(invoice)
+        )
+    except Exception as exc:
+        # Audited, and the vendor steps down the trust ladder; the task retries.
+        chain.record(
+            "invoice.posting_failed",
+            actor=ACTOR,
+            invoice_id=invoice.pk,
+            payload={"reason": f"{type(exc).__name__}: {exc}"[:500]},
+        )
+        trust.demote(
+            invoice.vendor,
+            actor=ACTOR,
+            reason=f"Posting invoice {invoice} failed: {type(exc).__name__}",
+            invoice_id=invoice.pk,
+        )
+        raise
     invoice.transition(
         Status.POSTED,
         actor=ACTOR,

@@ -9,6 +9,7 @@ from core.models.invoices import (
     Status,
 )
 from core.models.masterdata import (
+    AutomationLevel,
     GoodsReceipt,
     GoodsReceiptLine,
     PurchaseOrder,
@@ -19,6 +20,7 @@ from core.models.masterdata import (
 __all__ = [
     "TRANSITIONS",
     "ApiToken",
+    "AutomationLevel",
     "Document",
     "GoodsReceipt",
     "GoodsReceiptLine",

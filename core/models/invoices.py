@@ -236,6 +236,8 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField(**UNIT_PRICE, null=True, blank=True)
     amount = models.DecimalField(**MONEY, null=True, blank=True)
     tax_rate = models.DecimalField(**RATE, null=True, blank=True)
+    # Coded by a clerk on an invoice without a purchase order (else the PO line's).
+    cost_center = models.CharField(max_length=32, blank=True)
     # The purchase order line this line bills, set by matching; what earlier invoices
     # billed of a PO line is the sum over these.
     po_line = models.ForeignKey(

@@ -15,6 +15,15 @@ class MatchMode(models.TextChoices):
     TWO_WAY = "two_way", "two-way (invoice, order)"
 
 
+class AutomationLevel(models.TextChoices):
+    """The trust ladder (approvals.trust): how much of a vendor's invoices goes without a
+    person. Every vendor starts at manual and is promoted on its record by an admin."""
+
+    MANUAL = "manual", "manual (every invoice reviewed)"
+    ASSISTED = "assisted", "assisted (the system proposes, a clerk confirms)"
+    AUTO = "auto", "auto (matched within tolerance goes straight through)"
+
+
 class Vendor(models.Model):
     name = models.CharField(max_length=200)
     vat_id = models.CharField("VAT id", max_length=32, blank=True, db_index=True)
@@ -28,10 +37,18 @@ class Vendor(models.Model):
     match_mode = models.CharField(
         max_length=16, choices=MatchMode.choices, default=MatchMode.THREE_WAY
     )
+    # Changed only through approvals.trust (promote, demote), which audits the reason.
+    automation_level = models.CharField(
+        max_length=16, choices=AutomationLevel.choices, default=AutomationLevel.MANUAL
+    )
+    automation_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("change_automation_level", "Can move a vendor on the automation ladder"),
+        ]
 
     def __str__(self):
         return self.name
@@ -63,6 +80,8 @@ class PurchaseOrder(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
+    # The ordering department, for approval policies by department.
+    department = models.CharField(max_length=64, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -96,6 +115,7 @@ class PurchaseOrderLine(models.Model):
     tax_rate = models.DecimalField(**RATE, help_text="Percent, e.g. 19.000")
     # The item category, for tolerances set per category.
     category = models.CharField(max_length=64, blank=True, db_index=True)
+    cost_center = models.CharField(max_length=32, blank=True)
     history = HistoricalRecords()
 
     class Meta:

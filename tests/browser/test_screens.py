@@ -300,3 +300,35 @@ def test_an_approver_approves_from_the_link_in_the_email(page, live_server, scre
     assert invoice.status == Status.POSTED
     page.goto(approve_url)  # the link is spent
     expect(page.locator("h1")).to_contain_text("This link cannot decide")
+
+
+def test_an_admin_reads_a_vendors_record_and_moves_it_down_the_ladder(
+    page, live_server, screenshot
+):
+    _demo_company()
+    _sign_in(page, live_server, "ada")
+    page.click("nav.mainnav >> text=Vendors")
+    expect(page.locator("h1")).to_have_text("Vendors on the trust ladder")
+    screenshot("18-vendors-ladder")
+    page.click("text=Acme Office Supplies GmbH")
+    expect(page.locator(".ladder .here")).to_contain_text("auto")
+    page.select_option("select[name=level]", "assisted")
+    page.fill("input[name=reason]", "New contact at the vendor: watch the next invoices")
+    page.click("button:has-text('Change level')")
+    expect(page.locator(".messages")).to_contain_text("is now assisted")
+    expect(page.locator(".timeline")).to_contain_text("New contact at the vendor")
+    screenshot("19-vendor-trust")
+
+
+def test_an_approver_names_a_delegate_for_the_holidays(page, live_server, screenshot):
+    _demo_company()
+    _sign_in(page, live_server, "arnold")
+    page.click("nav.mainnav >> text=Away")
+    page.select_option("#id_delegate", label="ada")
+    page.fill("#id_starts_on", "2026-12-21")
+    page.fill("#id_ends_on", "2027-01-04")
+    page.fill("#id_reason", "Holidays")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".messages")).to_contain_text("ada decides for you")
+    expect(page.locator("table.grid")).to_contain_text("2027-01-04")
+    screenshot("20-out-of-office")

@@ -61,7 +61,9 @@ def test_an_e_invoice_goes_from_received_to_posted_with_one_event_per_transition
     assert report.events == 5
     approved = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.approved")
     assert approved.actor == "system:routing"
-    assert approved.payload["inputs"]["auto_approve_limit"] == "5000.00"
+    assert approved.payload["inputs"]["always_human_above"] == "5000.00"
+    assert approved.payload["inputs"]["automation_level"] == "auto"
+    assert approved.payload["inputs"]["rule"] == "Default: one approver"
 
     posted = json.loads(Path(invoice.erp_reference).read_text())
     assert Path(invoice.erp_reference).parent == settings.ERP_OUTBOX_DIR
@@ -120,7 +122,8 @@ def test_above_the_limit_an_approver_decides(acme, approver, settings):
 
     assert invoice.status == Status.PENDING_APPROVAL
     reason = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.pending_approval")
-    assert "above the automatic approval limit of 100.00 EUR" in reason.payload["reason"]
+    assert "(297.50) is above 100.00, where a person always decides" in reason.payload["reason"]
+    assert reason.payload["inputs"]["policy"] == "Default: one approver (v1)"
 
     decisions.reject(invoice, approver, "Not ordered by us")
     assert invoice.status == Status.REJECTED

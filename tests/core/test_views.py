@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_q.conf import Conf
 
+from approvals.models import ApprovalRule
 from core.demo_documents import ubl_xml
-from core.models import Document, Invoice, MailMessage, Status
+from core.models import Document, Invoice, MailMessage, Status, Vendor
 from extraction.intake import receive
 from extraction.services import extract_invoice
 from tests.factories import demo_invoice, make_purchase_order, make_vendor
@@ -41,6 +42,10 @@ def _urls(invoice):
         "bulk": ("post", reverse("queue_bulk")),
         "act": ("post", reverse("invoice_act", args=[invoice.pk])),
         "page": ("get", reverse("document_page", args=[invoice.document.pk, 1])),
+        "vendors": ("get", reverse("vendor_list")),
+        "vendor": ("get", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
+        "vendor_level": ("post", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
+        "away": ("get", reverse("out_of_office")),
     }
 
 
@@ -61,11 +66,15 @@ def _message():
 
 
 # Who may open what: every URL for every role (and anonymous users go to the login page).
+# Clerks may post a decision: they confirm the system's proposals for `assisted` vendors;
+# anything else is refused by the invoice's approval route (tests/approvals).
 ALLOWED = {
     "clerk": {"list", "detail", "row", "file", "upload", "fields", "intake", "handled", "raw",
-              "queue", "bulk", "act", "page"},
-    "approver": {"list", "detail", "row", "file", "decide", "intake", "raw", "queue", "page"},
-    "compliance": {"list", "detail", "row", "file", "intake", "raw", "queue", "page"},
+              "queue", "bulk", "act", "page", "decide", "vendors", "vendor"},
+    "approver": {"list", "detail", "row", "file", "decide", "intake", "raw", "queue", "page",
+                 "vendors", "vendor", "away"},
+    "compliance": {"list", "detail", "row", "file", "intake", "raw", "queue", "page", "vendors",
+                   "vendor"},
     "outsider": set(),
 }  # fmt: skip
 
@@ -241,8 +250,28 @@ def test_admin_screens_open_for_the_admin_role(admin_client):
         "core_apitoken",
         "matching_tolerancerule",
         "matching_matchrun",
+        "approvals_approvalrule",
+        "approvals_approvalroute",
+        "approvals_delegation",
+        "approvals_reportingline",
     ):
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    rule = ApprovalRule.objects.get(is_default=True)
+    assert (
+        admin_client.get(reverse("admin:approvals_approvalrule_change", args=[rule.pk])).status_code
+        == 200
+    )
+
+
+@pytest.mark.django_db
+def test_an_approval_rule_with_a_malformed_chain_is_refused_in_the_admin(admin_client):
+    response = admin_client.post(
+        reverse("admin:approvals_approvalrule_add"),
+        {"name": "Broken", "priority": 5, "active": "on", "chain": '[{"approvers": ["boss"]}]'},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "is not &quot;role:NAME&quot;" in response.content.decode()
+    assert not ApprovalRule.objects.filter(name="Broken").exists()
 
 
 def test_upload_opens_a_zip_file_and_lists_what_it_left_out(client, clerk):
