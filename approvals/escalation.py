@@ -44,7 +44,7 @@ def run(now=None) -> Pass:
     for route_id in routes:
         with transaction.atomic():
             route = (
-                ApprovalRoute.objects.select_for_update()
+                ApprovalRoute.objects.select_for_update(of=("self",))
                 .select_related("invoice__vendor")
                 .filter(pk=route_id, state=ApprovalRoute.State.OPEN)
                 .first()
