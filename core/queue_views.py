@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from approvals import triage
 from core import roles
-from core.models import Invoice, InvoiceException, Status
+from core.models import Invoice, InvoiceException, Status, Vendor
 
 PAGE_SIZE = 50
 # What a row shows; the JSON of confidences and provenance stays in the database.
@@ -61,7 +61,14 @@ def queue_rows(params, user):
         )
     vendor = params.get("vendor", "").strip()
     if vendor:
-        rows = rows.filter(Q(vendor__name__icontains=vendor) | Q(vendor_name__icontains=vendor))
+        # The vendor master is small: match it first (the planner then knows the ids and
+        # reads their invoices by the vendor index); the name as read counts only for
+        # invoices no vendor was recognised for.
+        matching = Vendor.objects.filter(name__icontains=vendor)
+        vendor_ids = list(matching.values_list("pk", flat=True))
+        rows = rows.filter(
+            Q(vendor__in=vendor_ids) | Q(vendor__isnull=True, vendor_name__icontains=vendor)
+        )
     for name, lookup in (("min", "total_amount__gte"), ("max", "total_amount__lte")):
         amount = _decimal(params.get(name, ""))
         if amount is not None:

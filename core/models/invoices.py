@@ -6,10 +6,12 @@ or what moved it, why, and with which inputs. Nothing else assigns `status`.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -158,10 +160,17 @@ class Invoice(models.Model):
             ("upload_document", "Can upload invoice documents"),
             ("accept_variance", "Can accept a variance with a reason"),
         ]
-        # The work queue pages through these by keyset: (status, id) and (status, amount).
+        # The work queue pages through these by keyset: by (status, id), and by amount (no
+        # amount sorts as zero) over the invoices waiting for a person only, so the largest
+        # or smallest 50 are read off the index instead of sorting 20,000 rows.
         indexes = [
             models.Index(fields=["status", "-id"], name="invoice_queue_by_age"),
-            models.Index(fields=["status", "total_amount", "id"], name="invoice_queue_by_amount"),
+            models.Index(
+                Coalesce("total_amount", Value(Decimal(0))),
+                F("id"),
+                name="invoice_queue_by_amount",
+                condition=Q(status__in=sorted(NEEDS_A_HUMAN)),
+            ),
         ]
 
     def __str__(self):

@@ -2,11 +2,13 @@
 
 Fills a PostgreSQL database (BENCH_QUEUE_DATABASE_URL, default a `ledgerline_bench`
 database on the local server; created and filled once, reused after) with 100,000 invoices
-(a fifth waiting in review or for approval, with their exceptions), starts the app
-(Django's threaded development server: the app's own cost, not a tuned web server's) and
+(a fifth waiting in review or for approval, with their exceptions), starts the app as in
+production (gunicorn, BENCH_QUEUE_WORKERS workers of 4 threads, DEBUG off) and
 has 20 signed-in clients fetch queue pages at once: the first page, filtered by exception
-code, by vendor, sorted by amount, and a later page by its keyset cursor. Prints the
-median, 95th percentile and worst latency.
+code, by vendor, sorted by amount, and a later page by its keyset cursor; twice: back to
+back (each client asks again as soon as it is answered: the server's capacity), and paced
+(each client asks once a second: a busy office). Prints the median, 95th percentile and
+worst latency of each.
 
 Run with `make bench`; prints its figures. Not a test: no assertions, no pass/fail.
 """
@@ -79,7 +81,12 @@ def main() -> None:
     )
     try:
         _wait(port)
-        _measure(port, cookie)
+        # Back to back: every client sends its next request as soon as the last one is
+        # answered (a saturation test: 20 requests are always in flight).
+        _measure(port, cookie, pause=0.0)
+        # Paced: each client asks for a page once a second (clerks click through the queue
+        # every few seconds; this is faster than any of them).
+        _measure(port, cookie, pause=1.0)
     finally:
         server.terminate()
         server.wait(10)
@@ -159,7 +166,7 @@ def _session() -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-def _measure(port: int, cookie: str) -> None:
+def _measure(port: int, cookie: str, pause: float) -> None:
     base = f"http://127.0.0.1:{port}/queue/"
     first = _get(base, cookie)[1]
     cursor = first.split("after=", 1)[1].split('"', 1)[0] if "after=" in first else ""
@@ -175,12 +182,16 @@ def _measure(port: int, cookie: str) -> None:
 
     def client(number: int) -> None:
         rng = random.Random(number)
+        if pause:
+            time.sleep(rng.uniform(0, pause))  # clients do not start in lockstep
         for _ in range(REQUESTS_EACH):
             try:
                 seconds, _ = _get(base + rng.choice(paths), cookie)
                 latencies.append(seconds)
             except Exception as exc:  # counted and shown, not hidden
                 errors.append(str(exc))
+            if pause:
+                time.sleep(max(0.0, pause - seconds))
 
     _get(base, cookie)  # warm
     start = time.perf_counter()
@@ -192,8 +203,9 @@ def _measure(port: int, cookie: str) -> None:
     wall = time.perf_counter() - start
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    how = f"each one request every {pause:g} s" if pause else "back to back"
     print(
-        f"Work queue, {INVOICES:,} invoices in PostgreSQL, {CLIENTS} clients at once, "
+        f"Work queue, {INVOICES:,} invoices in PostgreSQL, {CLIENTS} clients at once ({how}), "
         f"{len(latencies)} requests in {wall:.1f} s ({len(latencies) / wall:.0f}/s): "
         f"median {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
         f"worst {latencies[-1] * 1000:.0f} ms, {len(errors)} errors"

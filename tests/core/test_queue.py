@@ -65,6 +65,19 @@ def test_filters_combine(client, clerk):
     assert cheap[0].pk not in ids(assignee="none")
 
 
+def test_the_vendor_filter_finds_the_master_vendor_and_names_read_on_unknown_ones(client, clerk):
+    acme = make_vendor(name="Acme GmbH")
+    known = make_queue(1, vendor=acme)
+    unknown = make_queue(1, vendor=acme)
+    Invoice.objects.filter(pk=unknown[0].pk).update(vendor=None, vendor_name="ACME Gmbh (read)")
+    Invoice.objects.filter(pk=known[0].pk).update(vendor_name="A.C.M.E. as printed")
+    client.force_login(clerk)
+
+    found = _ids(client.get(reverse("work_queue"), {"vendor": "acme"}))
+
+    assert sorted(found) == sorted([known[0].pk, unknown[0].pk])
+
+
 def test_pages_by_keyset_in_every_sort_without_gaps_or_repeats(client, clerk):
     invoices = make_queue(120)
     client.force_login(clerk)
