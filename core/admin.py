@@ -13,6 +13,7 @@ from core.models import (
     InvoiceLine,
     Mailbox,
     MailMessage,
+    OutboxMessage,
     PurchaseOrder,
     PurchaseOrderLine,
     Vendor,
@@ -154,3 +155,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Postings to the ERP as they happened; retried and cancelled on the Outbox screen."""
+
+    list_display = ["idempotency_key", "invoice", "connector", "state", "attempts",
+                    "document_number", "created_at", "delivered_at"]  # fmt: skip
+    list_filter = ["state", "connector"]
+    search_fields = ["idempotency_key", "document_number"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]

@@ -9,8 +9,10 @@ and points at the invoice that exists.
 
 import functools
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
 from core.models import ApiToken, Document
@@ -23,16 +25,17 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def api_view(method: str, scope: str):
-    """A JSON endpoint: the one method it answers, a bearer token with `scope`, and errors
-    as JSON (405, 401, 403), never an HTML page; no CSRF, as no browser cookie is used."""
+def api_view(methods: str | tuple[str, ...], scope: str):
+    """A JSON endpoint: the methods it answers, a bearer token with `scope`, and errors as
+    JSON (405, 401, 403, 413), never an HTML page; no CSRF, as no browser cookie is used."""
+    allowed = (methods,) if isinstance(methods, str) else methods
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            if request.method != method:
-                response = _error(405, f"Use {method} here")
-                response["Allow"] = method
+            if request.method not in allowed:
+                response = _error(405, f"Use {' or '.join(allowed)} here")
+                response["Allow"] = ", ".join(allowed)
                 return response
             kind, _, secret = request.headers.get("Authorization", "").partition(" ")
             if kind.lower() not in ("bearer", "token") or not secret.strip():
@@ -43,7 +46,10 @@ def api_view(method: str, scope: str):
             if scope not in token.scopes:
                 return _error(403, f"The token {token.name!r} lacks the scope {scope!r}")
             request.api_token = token
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except RequestDataTooBig:
+                return _error(413, "The request is too large")
 
         return csrf_exempt(wrapper)
 
@@ -106,3 +112,16 @@ def _status(request: HttpRequest, document: Document) -> dict:
         ],
         "ocr": {"pages_read": document.pages_read, "pages_to_read": document.pages_to_read},
     }
+
+
+def not_found(request: HttpRequest, exception=None):
+    """404 for a URL no view matched: JSON under /api/, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error(404, f"No such API resource: {request.path}")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest):
+    if request.path.startswith("/api/"):
+        return _error(500, "Something went wrong on our side; it is logged")
+    return defaults.server_error(request)

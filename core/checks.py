@@ -35,3 +35,39 @@ def check_production_settings(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def check_erp_connector(app_configs, **kwargs):
+    """The ERP connector's settings, checked at start rather than at the first posting."""
+    kind = settings.ERP_CONNECTOR
+    needs = {
+        "file": [],
+        "webhook": ["ERP_WEBHOOK_URL", "ERP_WEBHOOK_SECRET"],
+        "odoo": ["ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_PASSWORD"],
+    }
+    if kind not in needs:
+        return [
+            Error(
+                f"ERP_CONNECTOR={kind!r} is not a connector.",
+                hint="Use file, webhook or odoo.",
+                id="ledgerline.E004",
+            )
+        ]
+    errors = [
+        Error(
+            f"ERP_CONNECTOR={kind} needs {name}.",
+            hint=f"Set {name} (or {name}_FILE for a secret).",
+            id="ledgerline.E005",
+        )
+        for name in needs[kind]
+        if not getattr(settings, name)
+    ]
+    if kind == "file" and settings.ERP_FILE_FORMAT not in ("json", "csv"):
+        errors.append(
+            Error(
+                f"ERP_FILE_FORMAT={settings.ERP_FILE_FORMAT!r} is not json or csv.",
+                id="ledgerline.E006",
+            )
+        )
+    return errors

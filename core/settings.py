@@ -211,7 +211,23 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 APPROVAL_LINK_HOURS = env_int("APPROVAL_LINK_HOURS", 72)
 # The work queue: items older than this are late (the badge turns red), half of it "due".
 QUEUE_SLA_HOURS = env_int("QUEUE_SLA_HOURS", 48)
+# Posting approved invoices to the ERP (core.erp): through a transactional outbox, by the
+# connector named here: "file" (ERP_OUTBOX_DIR, json or csv), "webhook" (signed HTTP POST)
+# or "odoo" (Odoo's external JSON-RPC API). Secrets may come from *_FILE.
+ERP_CONNECTOR = env_str("ERP_CONNECTOR", "file")
 ERP_OUTBOX_DIR = env_path("ERP_OUTBOX_DIR", VAR_DIR / "outbox")
+ERP_FILE_FORMAT = env_str("ERP_FILE_FORMAT", "json")
+ERP_WEBHOOK_URL = env_str("ERP_WEBHOOK_URL")
+ERP_WEBHOOK_SECRET = env_str("ERP_WEBHOOK_SECRET")
+ERP_WEBHOOK_TIMEOUT = float(env_decimal("ERP_WEBHOOK_TIMEOUT", "10"))
+ODOO_URL = env_str("ODOO_URL")
+ODOO_DB = env_str("ODOO_DB")
+ODOO_USER = env_str("ODOO_USER")
+ODOO_PASSWORD = env_str("ODOO_PASSWORD")
+# Delivery retries: after attempt n the next waits ERP_RETRY_SECONDS * 2**(n-1) (capped at
+# six hours); after ERP_MAX_ATTEMPTS the delivery is listed as failed for a person.
+ERP_MAX_ATTEMPTS = env_int("ERP_MAX_ATTEMPTS", 8)
+ERP_RETRY_SECONDS = env_int("ERP_RETRY_SECONDS", 60)
 CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 600)
 
 LOGGING = {

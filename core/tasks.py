@@ -51,3 +51,17 @@ def poll_intake_folder() -> str:
         return "no INTAKE_FOLDER"
     result = poll_folder()
     return f"{len(result.taken)} taken, {len(result.waiting)} still being written"
+
+
+def deliver_postings() -> str:
+    """Postings due for (another) attempt (django-q2 schedule, every minute)."""
+    from core.erp.posting import deliver_due
+
+    return f"{deliver_due()} delivered"
+
+
+def poll_payments() -> str:
+    """Ask the ERP which posted invoices are paid (django-q2 schedule; connectors that can)."""
+    from core.erp.posting import poll_payments as poll
+
+    return f"{poll()} paid"

@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from approvals.views import email_decision, out_of_office, vendor_list, vendor_trust
 from core import api, intake_views, queue_views, views
+from core.erp import api as erp_api
+from core.erp import views as erp_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoice_list"), name="home"),
@@ -34,9 +36,23 @@ urlpatterns = [
     path("invoices/<int:pk>/reprocess/", intake_views.reprocess_invoice, name="reprocess"),
     path("api/v1/documents", api.post_documents, name="api_documents"),
     path("api/v1/documents/<int:pk>", api.document_status, name="api_document_status"),
+    path("api/v1/openapi.json", erp_api.openapi, name="api_openapi"),
+    path("api/v1/vendors", erp_api.vendors, name="api_vendors"),
+    path("api/v1/vendors/<str:key>", erp_api.vendor, name="api_vendor"),
+    path("api/v1/purchase-orders", erp_api.purchase_orders, name="api_purchase_orders"),
+    path("api/v1/purchase-orders/<str:key>", erp_api.purchase_order, name="api_purchase_order"),
+    path("api/v1/receipts", erp_api.receipts, name="api_receipts"),
+    path("api/v1/receipts/<str:key>", erp_api.receipt, name="api_receipt"),
+    path("api/v1/invoices/<int:pk>/payment", erp_api.invoice_payment, name="api_invoice_payment"),
     path("decide/<str:token>/", email_decision, name="email_decision"),
     path("vendors/", vendor_list, name="vendor_list"),
     path("vendors/<int:pk>/", vendor_trust, name="vendor_trust"),
     path("away/", out_of_office, name="out_of_office"),
+    path("outbox/", erp_views.outbox, name="outbox"),
+    path("outbox/<int:pk>/", erp_views.outbox_act, name="outbox_act"),
     path("admin/", admin.site.urls),
 ]
+
+# API paths answer in JSON even where no view matched (core.api.not_found).
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"

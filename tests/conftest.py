@@ -66,6 +66,7 @@ def role_groups(transactional_db):
     for app, name, function in (
         ("core", "0011_accept_variance_role", "grant"),
         ("core", "0013_automation_level_role", "grant"),
+        ("core", "0016_erp_schedules_and_roles", "create"),
         ("approvals", "0004_default_policy_and_schedule", "create"),
     ):
         state = loader.project_state((app, name))

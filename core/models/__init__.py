@@ -1,4 +1,5 @@
 from core.models.documents import Document
+from core.models.erp import IdempotentRequest, OutboxMessage
 from core.models.intake import ApiToken, Mailbox, MailMessage
 from core.models.invoices import (
     TRANSITIONS,
@@ -24,12 +25,14 @@ __all__ = [
     "Document",
     "GoodsReceipt",
     "GoodsReceiptLine",
+    "IdempotentRequest",
     "IllegalTransition",
     "Invoice",
     "InvoiceException",
     "InvoiceLine",
     "MailMessage",
     "Mailbox",
+    "OutboxMessage",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "Status",

@@ -180,6 +180,13 @@ class Invoice(models.Model):
     def is_terminal(self):
         return self.status in TERMINAL
 
+    @property
+    def version(self) -> int:
+        """Changes whenever the invoice is saved: its latest history row."""
+        return (
+            self.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+        )
+
     def open_exceptions(self):
         return self.exceptions.filter(resolved_at__isnull=True)
 
@@ -205,6 +212,12 @@ class Invoice(models.Model):
                 invoice_id=self.pk,
                 payload={"from": source, "to": target, "reason": reason, "inputs": inputs or {}},
             )
+            if target == Status.APPROVED:
+                # The posting is written with the approval, in this transaction: an approved
+                # invoice is never without its way to the ERP (core.erp.posting).
+                from core.erp.posting import write_posting
+
+                write_posting(locked)
             # Other apps react once the move is committed (approvers are mailed, ...).
             transaction.on_commit(
                 lambda: status_changed.send(
@@ -247,6 +260,7 @@ class InvoiceLine(models.Model):
     tax_rate = models.DecimalField(**RATE, null=True, blank=True)
     # Coded by a clerk on an invoice without a purchase order (else the PO line's).
     cost_center = models.CharField(max_length=32, blank=True)
+    gl_account = models.CharField("GL account", max_length=32, blank=True)
     # The purchase order line this line bills, set by matching; what earlier invoices
     # billed of a PO line is the sum over these.
     po_line = models.ForeignKey(

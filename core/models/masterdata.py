@@ -116,6 +116,7 @@ class PurchaseOrderLine(models.Model):
     # The item category, for tolerances set per category.
     category = models.CharField(max_length=64, blank=True, db_index=True)
     cost_center = models.CharField(max_length=32, blank=True)
+    gl_account = models.CharField("GL account", max_length=32, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from approvals import chains, decisions, trust
 from audit.models import AuditEvent
 from core import pipeline
 from core.demo_documents import DemoLine, ubl_xml
-from core.models import Invoice, Status, Vendor
+from core.models import OutboxMessage, Status, Vendor
 from extraction.corrections import correct_fields
 from extraction.intake import receive
 from tests.approvals.test_routes import person
@@ -120,23 +121,25 @@ def test_a_vendor_walks_up_the_ladder_on_its_record_and_down_after_a_correction(
 
 
 def test_a_failed_posting_demotes_the_vendor_and_is_audited(settings, tmp_path):
+    from core.erp.posting import deliver
+
     vendor = make_vendor()  # auto
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("the ERP share is a file now")
     settings.ERP_OUTBOX_DIR = blocked / "outbox"
 
-    with pytest.raises(NotADirectoryError):  # the task fails, and django-q2 retries it
-        invoice_from(vendor, 1)
+    invoice = invoice_from(vendor, 1)
 
-    invoice = Invoice.objects.get()
-    assert invoice.status == Status.APPROVED  # not posted
-    assert AuditEvent.objects.filter(
-        invoice_id=invoice.pk, action="invoice.posting_failed"
-    ).exists()
+    assert invoice.status == Status.APPROVED  # not posted: the outbox will retry
+    (posting,) = invoice.postings.all()
+    assert (posting.state, posting.attempts) == ("pending", 1)
+    assert "Could not write to" in posting.last_error
+    failed = AuditEvent.objects.filter(invoice_id=invoice.pk, action="invoice.posting_failed")
+    assert failed.get().payload["retryable"] is True
     vendor.refresh_from_db()
     assert vendor.automation_level == "assisted"
-    with pytest.raises(NotADirectoryError):  # retried and failed again: one step, not two
-        pipeline.advance(invoice.pk)
+    OutboxMessage.objects.filter(pk=posting.pk).update(next_attempt_at=timezone.now())
+    deliver(posting.pk)  # retried and failed again: one step down, not two
     vendor.refresh_from_db()
     assert vendor.automation_level == "assisted"
     assert trust.track_record(vendor).failed_postings == 1

@@ -65,8 +65,11 @@ def test_an_e_invoice_goes_from_received_to_posted_with_one_event_per_transition
     assert approved.payload["inputs"]["automation_level"] == "auto"
     assert approved.payload["inputs"]["rule"] == "Default: one approver"
 
-    posted = json.loads(Path(invoice.erp_reference).read_text())
-    assert Path(invoice.erp_reference).parent == settings.ERP_OUTBOX_DIR
+    (posting,) = invoice.postings.all()
+    assert posting.state == "delivered"
+    assert invoice.erp_reference == posting.document_number == posting.idempotency_key
+    posted = json.loads(Path(posting.reference).read_text())
+    assert Path(posting.reference).parent == settings.ERP_OUTBOX_DIR
     assert posted["invoice_number"] == "INV-2026-0001"
     assert posted["total_amount"] == "297.50"
     assert posted["vendor"]["external_id"] == "V-1001"

@@ -51,3 +51,32 @@ def test_production_with_real_values_passes(settings):
 def test_development_defaults_are_fine_with_debug_on(settings):
     settings.DEBUG = True
     assert check_production_settings(None) == []
+
+
+def test_the_erp_connector_settings_are_checked_at_start(settings):
+    from core.checks import check_erp_connector
+
+    assert check_erp_connector(None) == []  # the file connector needs nothing
+    settings.ERP_CONNECTOR = "sap"
+    assert [e.id for e in check_erp_connector(None)] == ["ledgerline.E004"]
+    settings.ERP_CONNECTOR = "webhook"
+    settings.ERP_WEBHOOK_URL = "https://erp.example/hook"
+    settings.ERP_WEBHOOK_SECRET = ""
+    (error,) = check_erp_connector(None)
+    assert error.msg == "ERP_CONNECTOR=webhook needs ERP_WEBHOOK_SECRET."
+    settings.ERP_CONNECTOR = "file"
+    settings.ERP_FILE_FORMAT = "xml"
+    assert [e.id for e in check_erp_connector(None)] == ["ledgerline.E006"]
+
+
+def test_exchange_rates_are_read_and_bad_ones_refused(monkeypatch):
+    from decimal import Decimal
+
+    from core.env import env_rates
+
+    monkeypatch.setenv("X_RATES", "usd=0.92, GBP=1.17")
+    assert env_rates("X_RATES") == {"USD": Decimal("0.92"), "GBP": Decimal("1.17")}
+    for bad in ("USD", "USD=abc", "USD=-1", "DOLLAR=1"):
+        monkeypatch.setenv("X_RATES", bad)
+        with pytest.raises(ImproperlyConfigured, match="CURRENCY=RATE"):
+            env_rates("X_RATES")

@@ -46,7 +46,18 @@ def _urls(invoice):
         "vendor": ("get", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
         "vendor_level": ("post", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
         "away": ("get", reverse("out_of_office")),
+        "outbox": ("get", reverse("outbox")),
+        "outbox_act": ("post", reverse("outbox_act", args=[_posting(invoice).pk])),
     }
+
+
+def _posting(invoice):
+    from core.models import OutboxMessage
+
+    found = OutboxMessage.objects.first()
+    return found or OutboxMessage.objects.create(
+        invoice=invoice, idempotency_key="perm-test", connector="file", payload={}
+    )
 
 
 def _message():
@@ -74,7 +85,7 @@ ALLOWED = {
     "approver": {"list", "detail", "row", "file", "decide", "intake", "raw", "queue", "page",
                  "vendors", "vendor", "away"},
     "compliance": {"list", "detail", "row", "file", "intake", "raw", "queue", "page", "vendors",
-                   "vendor"},
+                   "vendor", "outbox"},
     "outsider": set(),
 }  # fmt: skip
 
@@ -254,6 +265,7 @@ def test_admin_screens_open_for_the_admin_role(admin_client):
         "approvals_approvalroute",
         "approvals_delegation",
         "approvals_reportingline",
+        "core_outboxmessage",
     ):
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     rule = ApprovalRule.objects.get(is_default=True)

@@ -7,9 +7,10 @@ and a new one made.
 from django.core.management.base import BaseCommand, CommandError
 
 from core.api import DOCUMENTS
+from core.erp.api import MASTERDATA, PAYMENTS
 from core.models import ApiToken
 
-SCOPES = (DOCUMENTS,)
+SCOPES = (DOCUMENTS, MASTERDATA, PAYMENTS)
 
 
 class Command(BaseCommand):
