@@ -25,6 +25,13 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(invoice_id=invoice_id).order_by("id")
 
 
+def _short(value) -> str:
+    """A tolerance rule as "global v3 (price 0.5%)", anything else as itself."""
+    if isinstance(value, dict) and "scope" in value:
+        return f"{value['scope']} v{value.get('version')} (price {value.get('price_percent')}%)"
+    return str(value)
+
+
 class AuditEvent(models.Model):
     created_at = models.DateTimeField()
     # Who or what decided: a username, or "system:<component>" for automated steps.
@@ -58,6 +65,59 @@ class AuditEvent(models.Model):
         """The one line a timeline shows: the reason given, or the file concerned."""
         return str(self.payload.get("reason") or self.payload.get("file") or "")
 
+    # The inputs that decided an automated step, in the words the timeline shows them with.
+    EXPLAINED = {
+        "policy": "policy",
+        "rule": "rule",
+        "rule_version": "rule version",
+        "automation_level": "vendor automation",
+        "amount_company_currency": "amount in company currency",
+        "always_human_above": "a person above",
+        "format": "read as",
+        "vendor_recognised_by": "vendor recognised by",
+        "tolerances": "tolerances",
+        "connector": "ERP connector",
+        "document_number": "ERP number",
+        "attempts": "attempts",
+        "overridden_exceptions": "exceptions overridden",
+        "accepted_variance": "variance accepted",
+        "reason_code": "reason code",
+    }
+
+    @property
+    def explanation(self) -> list[tuple[str, str]]:
+        """(label, value) pairs of the inputs that decided this event, for the timeline."""
+        inputs = self.payload.get("inputs") if isinstance(self.payload, dict) else None
+        if not isinstance(inputs, dict):
+            return []
+        pairs = []
+        for key, label in self.EXPLAINED.items():
+            value = inputs.get(key)
+            if value in (None, "", [], {}, False):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(_short(v) for v in value)
+            pairs.append((label, str(value)))
+        return pairs
+
     @property
     def is_system(self):
         return self.actor.startswith("system:")
+
+
+class ChainCheck(models.Model):
+    """One verification of the whole chain (scheduled daily, or `manage.py verify_audit`)."""
+
+    checked_at = models.DateTimeField()
+    ok = models.BooleanField()
+    events = models.PositiveBigIntegerField()
+    first_broken_id = models.BigIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=16, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        get_latest_by = "checked_at"
+
+    def __str__(self):
+        return self.reason

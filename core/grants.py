@@ -1,5 +1,8 @@
-"""Granting permissions to roles from a data migration (core 0011, 0013): the
-permissions are created first, since Django only creates them after all migrations ran."""
+"""Granting permissions to roles from a data migration: the permissions are created
+first, since Django only creates them after all migrations ran.
+
+Migrations call this (core 0002, 0011, 0013, 0016; approvals 0004), each with its own
+written-out list; keep what it does the same, or those migrations change meaning."""
 
 from django.contrib.auth.management import create_permissions
 

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from approvals.views import email_decision, out_of_office, vendor_list, vendor_trust
-from core import api, intake_views, queue_views, views
+from core import api, audit_views, intake_views, queue_views, views
 from core.erp import api as erp_api
 from core.erp import views as erp_views
 
@@ -48,6 +48,12 @@ urlpatterns = [
     path("vendors/", vendor_list, name="vendor_list"),
     path("vendors/<int:pk>/", vendor_trust, name="vendor_trust"),
     path("away/", out_of_office, name="out_of_office"),
+    path("audit/", audit_views.audit_home, name="audit_home"),
+    path("audit/events.<str:fmt>", audit_views.events_export, name="events_export"),
+    path("invoices/<int:pk>/audit-pack/", audit_views.audit_pack, name="audit_pack"),
+    path("history/<str:kind>/<int:pk>/", audit_views.history, name="history"),
+    path("kpis/", audit_views.kpi_dashboard, name="kpi_dashboard"),
+    path("kpis.csv", audit_views.kpi_csv, name="kpi_csv"),
     path("outbox/", erp_views.outbox, name="outbox"),
     path("outbox/<int:pk>/", erp_views.outbox_act, name="outbox_act"),
     path("admin/", admin.site.urls),

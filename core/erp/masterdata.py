@@ -239,61 +239,70 @@ def check_receipt(data) -> tuple[dict, list[dict]]:
     return _with_lines(ReceiptForm, ReceiptLineForm, data, "goods receipt")
 
 
+def _save(obj, values: dict, *, created: bool, source: str) -> dict:
+    """Set the values; save (with the reason in its history) only when something changed."""
+    changes = _apply(obj, values)
+    if created or changes:
+        obj._change_reason = f"{'created' if created else 'updated'} by {source}"[:100]
+        obj.save()
+    return changes
+
+
+def _save_lines(stored: dict, lines: list[dict], new_line, values_of) -> dict:
+    """Upsert lines by line number; {"lines.N": changes or "created"} for those that moved."""
+    changes = {}
+    for line in lines:
+        row = stored.get(line["line_no"]) or new_line(line)
+        line_changes = _apply(row, values_of(line))
+        if row.pk is None or line_changes:
+            # Saved one by one: a receipt line wakes the invoices waiting for it
+            # (matching.signals), as one typed in would.
+            row.save()
+            changes[f"lines.{line['line_no']}"] = line_changes or "created"
+    return changes
+
+
+def _done(kind: str, key: str, created: bool, changes: dict, source: str) -> Outcome:
+    result = CREATED if created else (UPDATED if changes else UNCHANGED)
+    _audit(kind, key, result, changes, source)
+    return Outcome(kind, key, result, changes)
+
+
 @transaction.atomic
 def upsert_vendor(data, *, source: str) -> Outcome:
     row = check_vendor(data)
     key = row.pop("external_id")
     row["currency"] = row["currency"] or "EUR"
     row["match_mode"] = row["match_mode"] or MatchMode.THREE_WAY
-    vendor = Vendor.objects.select_for_update().filter(external_id=key).first()
-    created = vendor is None
-    vendor = vendor or Vendor(external_id=key)
     # The vendor normalises its ids on save; compare as it would store them.
     row["vat_id"], row["iban"] = compact_identifier(row["vat_id"]), compact_identifier(row["iban"])
-    changes = _apply(vendor, row)
-    result = CREATED if created else (UPDATED if changes else UNCHANGED)
-    if result != UNCHANGED:
-        vendor._change_reason = f"{result} by {source}"[:100]
-        vendor.save()
-    _audit("vendor", key, result, changes, source)
-    return Outcome("vendor", key, result, changes)
+    vendor = Vendor.objects.select_for_update().filter(external_id=key).first()
+    created = vendor is None
+    changes = _save(vendor or Vendor(external_id=key), row, created=created, source=source)
+    return _done("vendor", key, created, changes, source)
 
 
 @transaction.atomic
 def upsert_purchase_order(data, *, source: str) -> Outcome:
     row, lines = check_purchase_order(data)
-    vendor = Vendor.objects.filter(external_id=row["vendor_external_id"]).first()
+    vendor = Vendor.objects.filter(external_id=row.pop("vendor_external_id")).first()
     if vendor is None:
-        raise Invalid(
-            {
-                "vendor_external_id": [
-                    f"No vendor {row['vendor_external_id']!r}: send the vendor first."
-                ]
-            }
-        )
+        said = f"No vendor {data['vendor_external_id']!r}: send the vendor first."
+        raise Invalid({"vendor_external_id": [said]})
     key = row.pop("number")
-    row.pop("vendor_external_id")
     row["status"] = row["status"] or PurchaseOrder.Status.OPEN
     row["vendor_id"] = vendor.pk
     order = PurchaseOrder.objects.select_for_update().filter(number=key).first()
     created = order is None
     order = order or PurchaseOrder(number=key)
-    changes = _apply(order, row)
-    if created or changes:
-        order._change_reason = f"{'created' if created else 'updated'} by {source}"[:100]
-        order.save()
-    existing = {line.line_no: line for line in order.lines.all()} if not created else {}
-    for line in lines:
-        po_line = existing.get(line["line_no"]) or PurchaseOrderLine(
-            purchase_order=order, line_no=line["line_no"]
-        )
-        line_changes = _apply(po_line, line)
-        if po_line.pk is None or line_changes:
-            po_line.save()
-            changes[f"lines.{line['line_no']}"] = line_changes or "created"
-    result = CREATED if created else (UPDATED if changes else UNCHANGED)
-    _audit("purchase_order", key, result, changes, source)
-    return Outcome("purchase_order", key, result, changes)
+    changes = _save(order, row, created=created, source=source)
+    changes |= _save_lines(
+        {line.line_no: line for line in order.lines.all()},
+        lines,
+        lambda line: PurchaseOrderLine(purchase_order=order, line_no=line["line_no"]),
+        lambda line: line,
+    )
+    return _done("purchase_order", key, created, changes, source)
 
 
 @transaction.atomic
@@ -301,13 +310,8 @@ def upsert_receipt(data, *, source: str) -> Outcome:
     row, lines = check_receipt(data)
     order = PurchaseOrder.objects.filter(number=row["purchase_order"]).first()
     if order is None:
-        raise Invalid(
-            {
-                "purchase_order": [
-                    f"No purchase order {row['purchase_order']!r}: send the order first."
-                ]
-            }
-        )
+        said = f"No purchase order {row['purchase_order']!r}: send the order first."
+        raise Invalid({"purchase_order": [said]})
     po_lines = {line.line_no: line for line in order.lines.all()}
     errors = {
         f"lines.{n}.line_no": [f"Purchase order {order.number} has no line {line['line_no']}."]
@@ -323,23 +327,14 @@ def upsert_receipt(data, *, source: str) -> Outcome:
         raise Invalid({"purchase_order": [f"Receipt {key} belongs to purchase order {other}."]})
     created = receipt is None
     receipt = receipt or GoodsReceipt(number=key, purchase_order=order)
-    changes = _apply(receipt, {"received_on": row["received_on"]})
-    if created or changes:
-        receipt.save()
-    stored = {r.po_line.line_no: r for r in receipt.lines.select_related("po_line")}
-    for line in lines:
-        receipt_line = stored.get(line["line_no"]) or GoodsReceiptLine(
-            receipt=receipt, po_line=po_lines[line["line_no"]]
-        )
-        line_changes = _apply(receipt_line, {"quantity": line["quantity"]})
-        if receipt_line.pk is None or line_changes:
-            # Saved one by one: a receipt line wakes the invoices waiting for it
-            # (matching.signals), as a receipt typed in would.
-            receipt_line.save()
-            changes[f"lines.{line['line_no']}"] = line_changes or "created"
-    result = CREATED if created else (UPDATED if changes else UNCHANGED)
-    _audit("receipt", key, result, changes, source)
-    return Outcome("receipt", key, result, changes)
+    changes = _save(receipt, {"received_on": row["received_on"]}, created=created, source=source)
+    changes |= _save_lines(
+        {r.po_line.line_no: r for r in receipt.lines.select_related("po_line")},
+        lines,
+        lambda line: GoodsReceiptLine(receipt=receipt, po_line=po_lines[line["line_no"]]),
+        lambda line: {"quantity": line["quantity"]},
+    )
+    return _done("receipt", key, created, changes, source)
 
 
 UPSERTS = {

@@ -332,3 +332,49 @@ def test_an_approver_names_a_delegate_for_the_holidays(page, live_server, screen
     expect(page.locator(".messages")).to_contain_text("ada decides for you")
     expect(page.locator("table.grid")).to_contain_text("2027-01-04")
     screenshot("20-out-of-office")
+
+
+def test_compliance_reads_the_kpis_and_a_timeline_exports_and_cannot_change_anything(
+    page, live_server, screenshot
+):
+    import io
+    import zipfile
+
+    _demo_company()
+    posted = Invoice.objects.filter(status=Status.POSTED).first()
+    _sign_in(page, live_server, "connie")
+
+    page.click("nav.mainnav >> text=Audit")
+    page.click("text=KPIs")
+    expect(page.locator("h1")).to_have_text("How automation is doing")
+    expect(page.locator(".kpi").first).to_contain_text("%")
+    screenshot("21-kpis")
+
+    page.goto(f"{live_server.url}/invoices/{posted.pk}/")
+    expect(page.locator(".timeline")).to_contain_text("invoice.posted")
+    expect(page.locator(".t-why").first).to_be_visible()
+    assert page.locator("text=Correct fields").count() == 0  # nothing to change is offered
+    screenshot("22-compliance-timeline")
+    with page.expect_download() as download:
+        page.click("text=Audit pack")
+    pack = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
+    assert "manifest.json" in pack.namelist()
+
+    page.goto(f"{live_server.url}/audit/")
+    with page.expect_download() as download:
+        page.click("text=Download CSV")
+    header = download.value.path().read_text().splitlines()[0]
+    assert header.startswith("id,created_at,actor,action")
+    screenshot("23-audit-log")
+
+    # Trying to change something: the correction form and a queue action are refused.
+    response = page.goto(f"{live_server.url}/invoices/{posted.pk}/fields/")
+    assert response.status == 403
+    (csrf,) = [c["value"] for c in page.context.cookies() if c["name"] == "csrftoken"]
+    refused = page.request.post(
+        f"{live_server.url}/invoices/{posted.pk}/act/",
+        form={"action": "take", "csrfmiddlewaretoken": csrf},
+        headers={"Referer": f"{live_server.url}/invoices/{posted.pk}/"},
+    )
+    assert refused.status == 403
+    assert "CSRF" not in refused.text()  # refused for the role, not for a missing token

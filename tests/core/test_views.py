@@ -47,6 +47,13 @@ def _urls(invoice):
         "vendor_level": ("post", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
         "away": ("get", reverse("out_of_office")),
         "outbox": ("get", reverse("outbox")),
+        "audit": ("get", reverse("audit_home")),
+        "events_csv": ("get", reverse("events_export", args=["csv"])),
+        "events_jsonl": ("get", reverse("events_export", args=["jsonl"])),
+        "audit_pack": ("get", reverse("audit_pack", args=[invoice.pk])),
+        "history": ("get", reverse("history", args=["invoice", invoice.pk])),
+        "kpis": ("get", reverse("kpi_dashboard")),
+        "kpis_csv": ("get", reverse("kpi_csv")),
         "outbox_act": ("post", reverse("outbox_act", args=[_posting(invoice).pk])),
     }
 
@@ -85,7 +92,8 @@ ALLOWED = {
     "approver": {"list", "detail", "row", "file", "decide", "intake", "raw", "queue", "page",
                  "vendors", "vendor", "away"},
     "compliance": {"list", "detail", "row", "file", "intake", "raw", "queue", "page", "vendors",
-                   "vendor", "outbox"},
+                   "vendor", "outbox", "audit", "events_csv", "events_jsonl", "audit_pack",
+                   "history", "kpis", "kpis_csv"},
     "outsider": set(),
 }  # fmt: skip
 
