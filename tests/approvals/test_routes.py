@@ -215,3 +215,23 @@ def test_assisted_vendor_a_clerk_confirms_the_proposal_in_one_click(client, cler
     invoice.refresh_from_db()
     assert invoice.status == Status.APPROVED
     assert Approval.objects.get(invoice=invoice).sentence == "Approved by clara"
+
+
+def test_amount_bands_use_the_company_currency(clerk, approver, settings):
+    settings.EXCHANGE_RATES = {"USD": Decimal("0.5")}
+    (small,) = make_queue(1, code="", amount=Decimal("40000.00"))  # 20,000 EUR
+    (large,) = make_queue(1, code="", amount=Decimal("60000.00"))  # 30,000 EUR
+    (unknown,) = make_queue(1, code="", amount=Decimal("10.00"))
+    from core.models import Invoice
+
+    Invoice.objects.filter(pk__in=[small.pk, large.pk]).update(currency="USD")
+    Invoice.objects.filter(pk=unknown.pk).update(currency="CHF")  # no rate: taken as large
+    for invoice in (small, large, unknown):
+        invoice.refresh_from_db()
+        triage.send_for_approval(invoice, clerk)
+
+    assert chains.open_route(small).rule_name == "Default: one approver"
+    assert chains.open_route(large).rule_name == "25,000 and over: an approver, then an admin"
+    assert chains.open_route(unknown).rule_name == "25,000 and over: an approver, then an admin"
+    event = AuditEvent.objects.filter(invoice_id=large.pk, action="invoice.pending_approval").get()
+    assert event.payload["inputs"]["amount_company_currency"] == "30000.00"
