@@ -114,7 +114,7 @@ def test_a_million_events_stream_in_constant_memory():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             series = "SELECT i FROM generate_series(1, %s) AS i"
-            hashes = "lpad(to_hex(i), 64, '0'), lpad(to_hex(i), 64, 'f')"
+            hashes = "lpad(to_hex(i), 64, '0'), 'f' || lpad(to_hex(i), 63, '0')"
             stamp = "now()"
         else:
             series = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
