@@ -231,6 +231,9 @@ def test_the_queue_works_inside_an_intranet_page(page, live_server, screenshot, 
     expect(frame.locator(".embedbar")).to_be_visible()
     expect(frame.locator(".mainnav")).to_have_count(0)
     frame.locator("a.chip-PRICE_VARIANCE").click()
+    # The filtered page has loaded before its row is clicked (a click on the old page is
+    # lost when the new one replaces it).
+    expect(frame.locator("a.chip-PRICE_VARIANCE")).to_have_attribute("aria-current", "page")
     frame.locator("#queue-rows a", has_text="AC-2026-1203").click()
     expect(frame.locator("h1")).to_contain_text("AC-2026-1203")
     page_image = frame.locator(".docpage img").first
