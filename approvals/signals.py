@@ -27,7 +27,12 @@ def mail_approvers(sender, invoice_id: int, source: str, target: str, **kwargs):
 
 @receiver(status_changed, dispatch_uid="approvals.close_left_routes")
 def close_left_routes(sender, invoice_id: int, source: str, target: str, **kwargs):
-    if target == Status.PENDING_APPROVAL:
+    # Routes are open only while an invoice waits for approval (or, within one approval,
+    # in review): other moves, most of them, cannot leave one behind and cost no query.
+    if target == Status.PENDING_APPROVAL or source not in (
+        Status.PENDING_APPROVAL,
+        Status.NEEDS_REVIEW,
+    ):
         return
     ApprovalRoute.objects.filter(invoice_id=invoice_id, state=ApprovalRoute.State.OPEN).exclude(
         invoice__status=Status.PENDING_APPROVAL
