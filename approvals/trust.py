@@ -50,24 +50,21 @@ class TrackRecord:
 def track_record(vendor: Vendor) -> TrackRecord:
     invoices = Invoice.objects.filter(vendor=vendor)
     ids = list(invoices.values_list("pk", flat=True))
-    events = AuditEvent.objects.filter(invoice_id__in=ids)
-    marks: dict[int, str] = {}
-    for invoice_id, action, payload in events.filter(
-        action__in=[*BLEMISHES, "invoice.approved"]
+    marks: dict[int, str] = {}  # each invoice's first blemish, in words
+    seen: dict[str, set[int]] = {action: set() for action in BLEMISHES}
+    over_exceptions: set[int] = set()
+    for invoice_id, action, payload in AuditEvent.objects.filter(
+        invoice_id__in=ids, action__in=[*BLEMISHES, "invoice.approved"]
     ).values_list("invoice_id", "action", "payload"):
         if action in BLEMISHES:
+            seen[action].add(invoice_id)
             marks.setdefault(invoice_id, BLEMISHES[action])
         elif (payload or {}).get("inputs", {}).get("overridden_exceptions"):
+            over_exceptions.add(invoice_id)
             marks.setdefault(invoice_id, "approved over open exceptions")
-    corrected = set(
-        events.filter(action="invoice.fields_corrected").values_list("invoice_id", flat=True)
-    )
-    overrides = set(
-        events.filter(action="invoice.variance_accepted").values_list("invoice_id", flat=True)
-    ) | {i for i, why in marks.items() if why == "approved over open exceptions"}
-    failed = set(
-        events.filter(action="invoice.posting_failed").values_list("invoice_id", flat=True)
-    )
+    corrected = seen["invoice.fields_corrected"]
+    overrides = seen["invoice.variance_accepted"] | over_exceptions
+    failed = seen["invoice.posting_failed"]
     streak, last_blemish = 0, ""
     recent = invoices.filter(status__in=FINISHED)
     if vendor.automation_changed_at:

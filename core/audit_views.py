@@ -38,10 +38,13 @@ def _must_read_audit(request) -> None:
         raise PermissionDenied
 
 
-class ExportForm(forms.Form):
+class KpiForm(forms.Form):
     start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
     end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
     vendor = forms.ModelChoiceField(Vendor.objects.order_by("name"), required=False)
+
+
+class ExportForm(KpiForm):
     actor = forms.CharField(required=False, max_length=150)
     action = forms.CharField(required=False, max_length=64, help_text="e.g. invoice.approved")
 
@@ -111,14 +114,12 @@ def history(request, kind: str, pk: int):
     versions = []
     rows = list(record.history.order_by("-history_id").select_related("history_user")[:200])
     for row in rows:
-        previous = row.prev_record
-        changes = row.diff_against(previous).changes if previous is not None else []
         versions.append(
             {
                 "row": row,
                 "by": row.history_user.get_username() if row.history_user else "system",
-                "changes": [(c.field, c.old, c.new) for c in changes],
-                "created": previous is None,
+                "changes": exports.field_changes(row),
+                "created": row.prev_record is None,
             }
         )
     return render(
@@ -126,12 +127,6 @@ def history(request, kind: str, pk: int):
         "core/history.html",
         {"record": record, "kind": kind, "versions": versions, "title": model._meta.verbose_name},
     )
-
-
-class KpiForm(forms.Form):
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
-    vendor = forms.ModelChoiceField(Vendor.objects.order_by("name"), required=False)
 
 
 def _report(request) -> tuple[KpiForm, kpis.Report]:

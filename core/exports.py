@@ -127,7 +127,7 @@ def audit_pack(invoice: Invoice, *, user) -> tuple[str, bytes]:
         [
             {"at": row.history_date, "by": row.history_user.get_username() if row.history_user
              else None, "reason": row.history_change_reason, "status": row.status,
-             "changed": _changed(row)}
+             "changed": [field for field, _, _ in field_changes(row)]}
             for row in invoice.history.order_by("history_id").select_related("history_user")
         ]
     )  # fmt: skip
@@ -167,11 +167,12 @@ def audit_pack(invoice: Invoice, *, user) -> tuple[str, bytes]:
     return f"audit-pack-invoice-{invoice.pk}.zip", data
 
 
-def _changed(row) -> list[str]:
+def field_changes(row) -> list[tuple[str, object, object]]:
+    """(field, from, to) for each field a history row changed; none for the first row."""
     previous = row.prev_record
     if previous is None:
         return []
-    return [change.field for change in row.diff_against(previous).changes]
+    return [(c.field, c.old, c.new) for c in row.diff_against(previous).changes]
 
 
 def _event(event: AuditEvent) -> dict:

@@ -174,3 +174,18 @@ def test_a_demotion_by_an_admin_needs_no_record(vendor, admin_user):
     trust.onboard(vendor, "auto", actor="system:import", reason="migrated from the old ERP")
     trust.set_level(vendor, "manual", by=admin_user, reason="new owner, watch them")
     assert Vendor.objects.get(pk=vendor.pk).automation_level == "manual"
+
+
+def test_an_invoice_with_two_blemishes_counts_in_both(vendor, clerk):
+    from audit.chain import record
+    from tests.factories import make_queue
+
+    (invoice,) = make_queue(1, vendor=vendor, status=Status.POSTED, code="")
+    record("invoice.fields_corrected", actor="clara", invoice_id=invoice.pk, payload={})
+    record("invoice.approved", actor="arnold", invoice_id=invoice.pk,
+           payload={"inputs": {"overridden_exceptions": ["PRICE_VARIANCE"]}})  # fmt: skip
+
+    record_ = trust.track_record(vendor)
+
+    assert (record_.corrected, record_.overrides, record_.streak) == (1, 1, 0)
+    assert record_.last_blemish == f"invoice #{invoice.pk}: field correction"
