@@ -14,6 +14,7 @@ from core.models import (
     Mailbox,
     MailMessage,
     OutboxMessage,
+    OwnIdentity,
     PurchaseOrder,
     PurchaseOrderLine,
     Vendor,
@@ -27,6 +28,16 @@ class VendorAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "vat_id", "iban", "external_id"]
     # Moved on the trust ladder only from the vendor's page, where the reason is audited.
     readonly_fields = ["automation_level", "automation_changed_at"]
+
+
+@admin.register(OwnIdentity)
+class OwnIdentityAdmin(SimpleHistoryAdmin):
+    """The company's own names, VAT ids, IBANs and addresses beyond the COMPANY_* settings:
+    never taken for a vendor's. Extraction sees a change within a minute."""
+
+    list_display = ["kind", "value", "note"]
+    list_filter = ["kind"]
+    search_fields = ["value", "note"]
 
 
 class PurchaseOrderLineInline(admin.TabularInline):

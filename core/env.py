@@ -58,8 +58,9 @@ def env_decimal(name: str, default: str) -> Decimal:
     return value
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str = "", separator: str = ",") -> list[str]:
+    raw = os.environ.get(name, default)
+    return [item.strip() for item in raw.split(separator) if item.strip()]
 
 
 def env_rates(name: str, default: str = "") -> dict[str, Decimal]:

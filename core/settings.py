@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 from core.env import env_bool, env_decimal, env_int, env_list, env_path, env_rates, env_str
+from core.identifiers import compact_identifier
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("LEDGERLINE_VAR_DIR", BASE_DIR / "var")
@@ -146,6 +147,14 @@ Q_CLUSTER = {
 
 # The workflow's own knobs.
 COMPANY_CURRENCY = env_str("COMPANY_CURRENCY", "EUR")
+# The company's own identity: the buyer on every invoice it receives, never taken for the
+# vendor (extraction.parties; an admin adds more under "Own identities"). VAT ids and
+# IBANs are comma-separated; addresses are separated by ";", an address's lines by commas
+# ("Industriestr. 5, 80331 München; Hafenweg 2, 20457 Hamburg").
+COMPANY_NAME = env_str("COMPANY_NAME")
+COMPANY_VAT_IDS = [compact_identifier(item) for item in env_list("COMPANY_VAT_IDS")]
+COMPANY_IBANS = [compact_identifier(item) for item in env_list("COMPANY_IBANS")]
+COMPANY_ADDRESSES = env_list("COMPANY_ADDRESSES", separator=";")
 # Above this total (in the company currency) a person always decides, whatever the
 # vendor's automation level; at or under it, "auto" vendors' matched invoices go through.
 AUTO_APPROVE_LIMIT = env_decimal("AUTO_APPROVE_LIMIT", "5000.00")

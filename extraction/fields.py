@@ -26,21 +26,23 @@ from extraction.amounts import (
     choose_amounts,
     confirm_net,
 )
-from extraction.labels import BUYER_LABELS, DOCUMENT_TITLES, match_label
+from extraction.document_type import document_type
+from extraction.labels import BUYER_LABELS, DOCUMENT_TITLES, is_label_only, match_label
 from extraction.layout import Line, Segment, Word, group_lines, segment_after, segments_below
 from extraction.line_items import item_rows, listed_items
 from extraction.parsing import (
     SYMBOL_FAMILIES,
     Conventions,
+    amount_at_end,
     currencies_in,
     currency_names_in,
     find_iban,
-    parse_amount,
     parse_date,
     strip_currency,
     tax_ids_in,
     vat_ids_in,
 )
+from extraction.parties import own_identity
 from extraction.terms import due_date_from_days, due_date_in_terms
 from extraction.types import (
     AMOUNT_FIELDS,
@@ -105,6 +107,7 @@ def extract_fields(
             result.lines = listed
             confirm_net(amounts, net.value)
     result.fields.update(amounts)
+    result.document_type = document_type(lines, result.value("total_amount"))
     for name, found in (
         ("vendor_name", vendor_name(lines, buyer)),
         ("vendor_vat_id", vendor_vat_id(lines, buyer)),
@@ -191,10 +194,7 @@ def _parser(name: str, conventions: Conventions):
 
 
 def _amount(text: str, conventions: Conventions):
-    value = parse_amount(text, conventions)
-    if value is None and text.split():
-        value = parse_amount(text.split()[-1], conventions)
-    return value
+    return amount_at_end(text, conventions)
 
 
 def _reference(text: str) -> str | None:
@@ -223,33 +223,54 @@ def _first_date(lines: list[Line], conventions: Conventions) -> Candidate | None
 
 
 def buyer_segments(lines: list[Line]) -> set[int]:
-    """ids of the phrases in the buyer's address block, under "Bill to" and the like."""
+    """ids of the phrases in the buyer's address block, under "Bill to" and the like;
+    where no such label is printed, under a phrase that holds the company's own name, VAT
+    id or address (extraction.parties: the company is the buyer of what it receives)."""
     zone: set[int] = set()
     for index, line in enumerate(lines):
         for segment in line.segments:
-            if not BUYER_LABELS.match(segment.text):
-                continue
-            zone.add(id(segment))
-            bottom = segment.bbox[3]
-            for below in lines[index + 1 : index + 8]:
-                if below.page != line.page or below.top - bottom > segment.height * 2.5:
-                    break
-                column = [s for s in below.segments if abs(s.x0 - segment.x0) < 12]
-                if not column:
-                    break
-                zone.update(id(s) for s in column)
-                bottom = below.bottom
+            if BUYER_LABELS.match(segment.text):
+                zone |= _block_under(segment, index, lines)
+    if zone:
+        return zone
+    own = own_identity()
+    for index, line in enumerate(lines):
+        for segment in line.segments:
+            text = segment.text
+            if (
+                own.is_own_name(text)
+                or any(own.is_own_vat_id(vat_id) for vat_id in vat_ids_in(text))
+                or own.is_own_address(text)
+            ):
+                zone |= _block_under(segment, index, lines)
     return zone
 
 
+def _block_under(segment: Segment, index: int, lines: list[Line]) -> set[int]:
+    """ids of `segment` and of the phrases in the column under it, until a gap."""
+    block = {id(segment)}
+    bottom = segment.bbox[3]
+    for below in lines[index + 1 : index + 8]:
+        if below.page != segment.page or below.top - bottom > segment.height * 2.5:
+            break
+        column = [s for s in below.segments if abs(s.x0 - segment.x0) < 12]
+        if not column:
+            break
+        block.update(id(s) for s in column)
+        bottom = below.bottom
+    return block
+
+
 def vendor_name(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
-    """The most prominent name at the top of page 1 that is not a title or a label."""
+    """The most prominent name at the top of page 1 that is not a title, a label or the
+    company's own name (extraction.parties)."""
+    own = own_identity()
     names = []
     for order, line in enumerate([line for line in lines if line.page == 1][:15]):
         for segment in line.segments:
             # A sender line ("Acme GmbH · Street 1 · City") starts with the name.
             text = re.split(r"\s[·|•]\s", segment.text)[0].strip(" ,")
-            if id(segment) not in buyer and _looks_like_name(text):
+            if id(segment) not in buyer and _looks_like_name(text) and not own.is_own_name(text):
                 legal = bool(_LEGAL_FORM.search(text))
                 names.append((round(segment.height), legal, -order, text, segment))
     if not names:
@@ -271,6 +292,9 @@ def _looks_like_name(text: str) -> bool:
         and letters >= len(text) / 2
         and not text[0].isdigit()
         and not match_label(text)
+        # "Währung:", "Devise", and "Währung: EUR" by the label it starts with
+        and not is_label_only(text)
+        and not is_label_only(text.partition(":")[0])
         and not DOCUMENT_TITLES.match(text)
         and not text.startswith("/")
         and not BUYER_LABELS.match(text)
@@ -280,7 +304,9 @@ def _looks_like_name(text: str) -> bool:
 
 def vendor_vat_id(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
     """The first VAT id outside the buyer's block, a labelled one first; failing any, a
-    labelled registration number of another kind (an Australian ABN, a GST number, an EIN)."""
+    labelled registration number of another kind (an Australian ABN, a GST number, an EIN).
+    The company's own VAT ids are never the vendor's (extraction.parties)."""
+    own = own_identity()
     found = []
     for order, line in enumerate(lines):
         for segment in line.segments:
@@ -288,9 +314,11 @@ def vendor_vat_id(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
                 continue
             for vat_id in vat_ids_in(segment.text):
                 labelled = bool(_TAX_ID_LABEL.search(line.text))
-                found.append((0, not labelled, order, vat_id, segment))
+                if not own.is_own_vat_id(vat_id):
+                    found.append((0, not labelled, order, vat_id, segment))
             for tax_id in tax_ids_in(segment.text):
-                found.append((1, False, order, tax_id, segment))
+                if not own.is_own_vat_id(tax_id):
+                    found.append((1, False, order, tax_id, segment))
     if not found:
         return None
     _, unlabelled, _, vat_id, segment = min(found, key=lambda item: item[:3])
@@ -300,13 +328,18 @@ def vendor_vat_id(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
 
 
 def vendor_iban(lines: list[Line], buyer: set[int]) -> ExtractedField | None:
+    """The first valid IBAN outside the buyer's block that is not the company's own (a
+    direct debit mandate prints the buyer's; extraction.parties)."""
+    own = own_identity()
     for line in lines:
         words = [w for s in line.segments if id(s) not in buyer for w in s.words]
-        found = find_iban([word.text for word in words])
-        if found:
-            iban, start, end = found
-            box = Segment(words[start:end]).bbox
-            return ExtractedField(iban, CHECKSUM, Provenance("text", line.page, box))
+        start = 0
+        while found := find_iban([word.text for word in words[start:]]):
+            iban, first, end = found
+            if not own.is_own_iban(iban):
+                box = Segment(words[start + first : start + end]).bbox
+                return ExtractedField(iban, CHECKSUM, Provenance("text", line.page, box))
+            start += end
     return None
 
 

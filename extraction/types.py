@@ -36,7 +36,7 @@ class UnreadableDocument(Exception):
 
 @dataclass(frozen=True)
 class Provenance:
-    method: str  # "xml", "text", "ocr", "learned"
+    method: str  # "xml", "text", "ocr", "learned", "master" (the vendor master's)
     page: int | None = None  # 1-based
     bbox: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
 

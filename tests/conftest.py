@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
+from extraction import parties
+
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
@@ -21,6 +23,19 @@ def _isolated_files(settings, tmp_path):
             "LOCATION": f"ocr-{tmp_path.name}",
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _own_identity(request, monkeypatch):
+    """The company's own identity is read afresh in each test (a process keeps the admin's
+    rows for a minute). Tests without the database see the settings alone, as `manage.py
+    extract` does before `migrate`."""
+    parties.clear_cache()
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        monkeypatch.setattr(parties, "admin_identities", tuple)
 
 
 def _user(username: str, role: str | None) -> User:

@@ -1,4 +1,5 @@
-"""Master data the ERP owns: vendors, purchase orders and goods receipts."""
+"""Master data the ERP owns: vendors, purchase orders and goods receipts; and the
+company's own identities, which an admin keeps."""
 
 from decimal import Decimal
 
@@ -158,3 +159,40 @@ class GoodsReceiptLine(models.Model):
 
     def __str__(self):
         return f"{self.receipt.number}: {self.quantity} x {self.po_line.description}"
+
+
+class OwnIdentity(models.Model):
+    """One of the company's own names, VAT ids, IBANs or addresses, beyond those in the
+    settings (COMPANY_NAME, COMPANY_VAT_IDS, ...): the buyer on every invoice received,
+    which extraction must never take for the vendor (extraction.parties)."""
+
+    class Kind(models.TextChoices):
+        NAME = "name", "name"
+        VAT_ID = "vat_id", "VAT id"
+        IBAN = "iban", "IBAN"
+        ADDRESS = "address", "address"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(
+        max_length=300,
+        help_text="An address as printed, its lines separated by commas: "
+        "'Industriestr. 5, 80331 München'.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. the subsidiary")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name_plural = "own identities"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="unique_own_identity")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def save(self, *args, **kwargs):
+        self.value = self.value.strip()
+        if self.kind in (self.Kind.VAT_ID, self.Kind.IBAN):
+            self.value = compact_identifier(self.value)
+        super().save(*args, **kwargs)
