@@ -91,7 +91,8 @@ def _sum(taxes: list[Candidate]) -> Candidate:
 def _unlabelled(lines, conventions, table, candidates, lines_sum):
     """Net, tax line(s) and total from the right-hand amounts below the line table, in
     that order down the page, adding up; the net must equal the lines' sum, or the rows
-    listed just above it, or a labelled net or total must agree."""
+    listed just above it, or a labelled net or total must agree. All are positive, or all
+    negative as a credit note prints them; the tax is smaller than the net either way."""
     start = max(table) + 1 if table else 0
     right = []  # (line index, amount, candidate)
     for index in range(start, len(lines)):
@@ -100,7 +101,7 @@ def _unlabelled(lines, conventions, table, candidates, lines_sum):
             continue
         segment = line.segments[-1]
         value = money(segment.text, conventions)
-        if value is not None and value > 0:
+        if value:
             right.append((index, value, Candidate(value, 50, index, line.page, segment.bbox)))
     labelled = {
         name: {c.value for c in candidates.get(name, [])} for name in ("net_amount", "total_amount")
@@ -112,7 +113,9 @@ def _unlabelled(lines, conventions, table, candidates, lines_sum):
         if not between or len(between) > 4 or net_c.page != total_c.page:
             continue
         tax = sum(value for _, value, _ in between)
-        if net + tax != total or tax >= net:
+        if net + tax != total or not _one_sign(net, total, *(v for _, v, _ in between)):
+            continue
+        if abs(tax) >= abs(net):
             continue
         if net == lines_sum:
             evidence = 3
@@ -129,6 +132,12 @@ def _unlabelled(lines, conventions, table, candidates, lines_sum):
         return {}
     confidence = CONFIRMED if best[0][0] >= 2 else UNCONFIRMED
     return dict(zip(NAMES, (c.field(confidence) for c in best[1:]), strict=True))
+
+
+def _one_sign(*values: Decimal) -> bool:
+    """All positive (an invoice) or all negative (a credit note printed with its minus signs):
+    a discount or a deposit printed negative among positive amounts is not a tax line."""
+    return all(value > 0 for value in values) or all(value < 0 for value in values)
 
 
 def _row_bands(lines: list[Line], table) -> list[tuple[int, float, float]]:

@@ -19,23 +19,33 @@ TAX_WORD = (
 )
 _EXCL = (
     r"(?:excl\.?|exkl\.?|excluding|exclusive\s+of|ex\.?|before|hors|net\s+of|exclusief|"
-    r"zonder|senza|sin)"
+    r"zonder|senza|sin|ohne)"
 )
 _INCL = r"(?:incl\.?|inkl\.?|including|inclusive\s+of|inc\.?|inclusief|incluso|con|ttc)"
-# Words for the document itself, and for "number", for "<document> no." in any language.
-_DOCUMENT = (
-    r"(?:tax\s+invoice|invoice|inv\.?|bill|rechnungs?|facture|factuur|fattura|factura|"
-    r"fatura|faktura)"
+# The titles of invoices and credit notes, as printed: "Handelsrechnung (380)" carries its
+# UNTDID 1001 document type code in parentheses (see extraction/document_type.py).
+TITLE = (
+    r"(?:(?:(?:tax|commercial)\s+invoice|invoice|(?:handels|storno)?rechnung|"
+    r"rechnungskorrektur|gutschrift|facture(?:\s+d'avoir)?|avoir|factuur|creditnota|fattura|"
+    r"nota\s+(?:(?:di|de)\s+)?cr[eé]dito|factura(?:\s+rectificativa)?|abono|fatura|"
+    r"faktura(?:\s+(?:vat|korygująca))?|korekta|kreditnota|lasku|hyvityslasku|"
+    r"credit\s*(?:note|memo)|debit\s+note)(?:\s*\(\d{3}\))?)"
 )
-_NUMBER = r"(?:no\.?|n\s?[°º.o]\.?|nr\.?|num\.?|number|nummer|numero|número|numéro|#|id)"
-_TOTAL = r"(?:total|totaal|totale|gesamt)"
+# Words for the document itself, and for "number", for "<document> no." in any language.
+_DOCUMENT = rf"(?:{TITLE}|inv\.?|bill|rechnungs|gutschrifts|laskun)"
+_NUMBER = r"(?:no\.?|n\s?[°º.o]\.?|nr\.?|nro\.?|num\.?|number|nummer|numero|número|numéro|#|id)"
+# A title straight before a value holding a digit is that value's label ("Facture
+# FA-2026-001", "Gutschrift GS-42"), though not before a date or a page count ("2/3").
+_TITLE_BEFORE_VALUE = rf"{TITLE}(?=\s*[:#]?\s*(?!\d{{1,4}}(?:[./-]\d{{1,4}}){{1,2}}(?:\s|$))\S*\d)"
+_TOTAL = r"(?:total|totaal|totale|gesamt|(?:rechnungs)?summe)"
 
 LABELS = {
     "invoice_number": [
         rf"{_DOCUMENT}\s*-?\s*{_NUMBER}",
-        r"(?:rechnungs|factuur|faktura|fattura)(?:nummer|nr\.?)",
+        r"(?:rechnungs|gutschrifts?|factuur|faktura|fattura)(?:nummer|nr\.?)",
         rf"(?:{_NUMBER}|numéro)\s*(?:de\s+(?:la\s+)?|della\s+|di\s+)?{_DOCUMENT}",
         r"(?:document|beleg|doc\.?)\s*-?\s*(?:no\.?|nr\.?|number|nummer)",
+        _TITLE_BEFORE_VALUE,
     ],
     "invoice_date": [
         r"invoice\s+date",
@@ -164,9 +174,13 @@ BUYER_LABELS = re.compile(
     r"cliente|destinatario|facturar\s+a)\b",
     re.IGNORECASE,
 )
-DOCUMENT_TITLES = re.compile(
-    r"^(?:tax\s+)?(?:invoice|rechnung|facture|factuur|fattura|factura|fatura|faktura|"
-    r"credit\s+note|gutschrift|avoir|creditnota|nota\s+(?:di\s+)?credito)\b",
+DOCUMENT_TITLES = re.compile(rf"^{TITLE}(?![^\W\d_])", re.IGNORECASE)
+# Labels of what the header fields do not hold (currency, bank, contact, page): alone, or
+# with a colon, such a phrase is a label and never a name.
+_OTHER_LABELS = re.compile(
+    r"(?:currency|währung|devise|valuta|moneda|divisa|moeda|iban|bic|swift(?:\s+code)?|bank|"
+    r"account(?:\s+(?:name|no\.?|number))?|kontoname|kontonummer|konto|tel(?:ephone|efon)?\.?|"
+    r"phone|fax|e-?mail|web(?:site)?|page|seite|page\s+\d+|seite\s+\d+)",
     re.IGNORECASE,
 )
 
@@ -207,6 +221,21 @@ def match_label(text: str) -> LabelMatch | None:
         if translated:
             return LabelMatch(found.field, found.priority, found.length, translated.rest)
     return found
+
+
+def is_label_only(text: str) -> bool:
+    """True for a phrase that is only a label, with no value: words ending in a colon
+    ("Währung:", "Name :"), any field's label alone ("Currency", "Total", "Devise"), or a
+    document title. Such a phrase is never a name."""
+    collapsed = " ".join(text.split()).rstrip()
+    if not collapsed or collapsed.endswith(":"):
+        return bool(collapsed)
+    found = match_label(collapsed)
+    return bool(
+        (found and not found.rest)
+        or _OTHER_LABELS.fullmatch(collapsed.rstrip(" .:"))
+        or DOCUMENT_TITLES.fullmatch(collapsed)
+    )
 
 
 def _match(collapsed: str) -> LabelMatch | None:

@@ -1,7 +1,9 @@
 """Line items from printed rows: a row is one that ends in quantity, unit price and amount.
 
 The arithmetic is the evidence: quantity times unit price must equal the amount within a cent,
-which tells a table row from an address line or a total that happens to hold numbers.
+which tells a table row from an address line or a total that happens to hold numbers. Signs
+are left out of it: a credit note prints "4  25,00  100,00-" as often as "4-  25,00  100,00-",
+and each number keeps the sign it was printed with.
 """
 
 import re
@@ -9,7 +11,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from extraction.layout import Line, Word
-from extraction.parsing import Conventions, parse_amount, parse_date
+from extraction.parsing import Conventions, amount_at_end, parse_amount, parse_date
 from extraction.types import LineItem
 
 CENT = Decimal("0.01")
@@ -64,13 +66,11 @@ def listed_items(lines: list[Line], end: int, total: Decimal, conventions) -> li
 
 
 def money(text: str, conventions: Conventions) -> Decimal | None:
-    """An amount printed as money, with cents ("£1,202.19", "7.525,26 €")."""
+    """An amount printed as money, with cents ("£1,202.19", "7.525,26 €", "1 234,56-"), at
+    the end of `text`; None if `text` ends in none."""
     if not re.search(r"\d[.,]\d{2}(?!\d)", text):
         return None
-    value = parse_amount(text, conventions)
-    if value is None and text.split():
-        value = parse_amount(text.split()[-1], conventions)
-    return value
+    return amount_at_end(text, conventions)
 
 
 def _description_above(above: Line, line: Line) -> str:
@@ -107,7 +107,8 @@ def _numbers(line: Line, conventions: Conventions):
     """(index, value) of each number in the row, and the VAT rate if one is printed.
 
     A number printed with spaces between its thousands ("1 733,20", French and Swiss) is
-    several words; they are read as one when they stand together in one phrase.
+    several words; they are read as one when they stand together in one phrase, and so is a
+    minus printed apart after its amount ("100,00 -").
     """
     words = line.words
     phrase_of = {id(word): n for n, segment in enumerate(line.segments) for word in segment.words}
@@ -131,13 +132,18 @@ def _numbers(line: Line, conventions: Conventions):
             continue
         text, end = word.text, index
         while (
-            re.fullmatch(r"\d{1,3}(?:\s\d{3})*", text)
+            re.fullmatch(r"-?\d{1,3}(?:\s\d{3})*", text)
             and end + 1 < len(words)
             and phrase_of[id(words[end + 1])] == phrase_of[id(word)]
-            and re.fullmatch(r"\d{3}(?:[.,]\d+)?", words[end + 1].text)
+            and re.fullmatch(r"\d{3}(?:[.,]\d+)?-?", words[end + 1].text)
         ):
             end += 1
             text += " " + words[end].text
+        # A minus printed apart after its amount ("100,00 -") ends the phrase.
+        trailing_minus = end + 1 < len(words) and words[end + 1].text in ("-", "\u2212")
+        if trailing_minus and phrase_of[id(words[end + 1])] == phrase_of[id(word)]:
+            end += 1
+            text += " -"
         value = parse_amount(text, conventions)
         if value is not None:
             numbers.append((end, value))
@@ -155,7 +161,7 @@ def _quantity_price_amount(numbers):
                 if numbers[j][0] - numbers[i][0] > _MAX_FILLER + 1:
                     break
                 quantity, price, amount = numbers[i][1], numbers[j][1], numbers[k][1]
-                if quantity and abs(quantity * price - amount) <= CENT:
+                if quantity and abs(abs(quantity * price) - abs(amount)) <= CENT:
                     return numbers[i], numbers[j], numbers[k]
     return None
 
@@ -170,7 +176,7 @@ def _quantity_first(numbers):
             if numbers[k][0] - numbers[j][0] > _MAX_FILLER + 1:
                 break
             price, amount = numbers[j][1], numbers[k][1]
-            if quantity and abs(quantity * price - amount) <= CENT:
+            if quantity and abs(abs(quantity * price) - abs(amount)) <= CENT:
                 return numbers[0], numbers[j], numbers[k]
     return None
 

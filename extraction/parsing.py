@@ -5,6 +5,7 @@ parsers take the document's convention, which `Conventions.of()` infers from the
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -87,8 +88,23 @@ IBAN_LENGTHS = {
     "PL": 28, "PT": 25, "SE": 24,
 }  # fmt: skip
 
-_NUMBER = re.compile(r"[-+(]?\d[\d.,'\u202f\u00a0 ]*\)?")
-_GROUPED = re.compile(r"^\d{1,3}([.,'\u202f\u00a0 ]\d{3})+$")
+# Thousands are grouped by a point or comma (whichever is not the decimal mark), an
+# apostrophe (Swiss: 1'234.56, typeset also with U+2019), or a space: plain, no-break
+# (U+00A0), thin (U+2009) or narrow no-break (U+202F), as CLDR number formats print them.
+GROUP_MARKS = "'\u2019\u2009\u202f\u00a0 "
+# A minus may lead or trail ("-119,00", "119,00-", "119,00 -"; German ERP prints put it
+# after); typesetters use the minus sign U+2212 or an en dash. Parentheses are accountants'.
+# A leading minus stands against the digits: "Freight - 5.90" is a dash, not a credit.
+_MINUS = "-\u2212\u2013"
+_NUMBER = re.compile(
+    rf"(?P<lead>[{_MINUS}+(]?)(?P<digits>\d(?:[\d.,{GROUP_MARKS}]*\d)?)\s*(?P<trail>[{_MINUS})]?)"
+)
+_GROUPED = re.compile(rf"^\d{{1,3}}([.,{GROUP_MARKS}])\d{{3}}(?:\1\d{{3}})*$")
+# A money amount's shape, for telling the decimal convention: grouped or not, then a mark and
+# two decimals ("8'590.00", "1.234,56", "119,00"). Dates, times, phone numbers and versions
+# do not take this shape once read as whole tokens ("09.03.2026", "0761.12.34", "1.2.3").
+_MONEY_TOKEN = re.compile(r"(?<![\w.,/:'\u2019+])(?<!\w-)\d[\d.,'\u2019]*")
+_MONEY_SHAPE = re.compile(r"^(?:[1-9]\d{0,2}(?:([.,'\u2019])\d{3})*|\d+)(?P<mark>[.,])\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -98,8 +114,8 @@ class Conventions:
 
     @classmethod
     def of(cls, text: str) -> "Conventions":
-        commas = len(re.findall(r"\d,\d{2}(?!\d)", text))
-        points = len(re.findall(r"\d\.\d{2}(?!\d)", text))
+        marks = Counter(money_marks(text))
+        commas, points = marks[","], marks["."]
         first_over_12 = second_over_12 = False
         for first, second in re.findall(r"\b(\d{1,2})/(\d{1,2})/\d{4}\b", text):
             first_over_12 |= int(first) > 12
@@ -112,28 +128,87 @@ class Conventions:
         return cls(decimal_comma=commas > points, month_first=month_first)
 
 
+def money_marks(text: str) -> list[str]:
+    """The decimal mark ("," or ".") of each money amount printed in `text`, in order.
+
+    Only amounts count: a whole token of digits and marks ending in a mark and two decimals,
+    its thousands grouped consistently. Dates ("09.03.2026", "09.03."), times ("12.30 Uhr"),
+    phone numbers ("0761.12.34", "+41 44 123 45 67"), versions ("v1.20") and numbers glued to
+    letters do not count, so they cannot outvote the amounts.
+    """
+    found = []
+    for match in _MONEY_TOKEN.finditer(text):
+        printed = match.group()
+        token = printed.rstrip(".,'\u2019")
+        shape = _MONEY_SHAPE.match(token)
+        if not shape or shape.group(1) == shape.group("mark"):
+            continue
+        after = text[match.start() + len(token) :]
+        if re.match(r"[\w:]|\s*(?:uhr|h)\b", after, re.IGNORECASE):
+            continue
+        if printed.endswith(".") and re.fullmatch(r"\d{1,2}\.\d{2}", token):
+            continue  # "am 09.03." is a date
+        found.append(shape.group("mark"))
+    return found
+
+
 def parse_amount(text: str, conventions: Conventions) -> Decimal | None:
-    """A money amount or quantity, with any currency symbol or code around it ignored."""
+    """A money amount or quantity printed in `text` (one token or phrase, nothing else but
+    currency symbols or codes, which are ignored), or None.
+
+    Negative when a minus leads or trails ("-25.00", "25,00-", "25,00 -") or parentheses
+    enclose it. Thousands may be grouped by a point, comma, apostrophe (' or U+2019) or any
+    space (GROUP_MARKS). A mark printed once and followed by other than three digits is the decimal
+    mark whatever the document's convention ("1'234.56", "12,50"); a mark printed twice
+    groups thousands; only "1,234" or "1.234" is decided by `conventions`.
+    """
     cleaned = strip_currency(text).strip()
-    if not cleaned or not _NUMBER.fullmatch(cleaned):
+    found = _NUMBER.fullmatch(cleaned) if cleaned else None
+    if not found:
         return None
-    negative = cleaned.startswith(("-", "(")) or cleaned.endswith(")")
-    digits = cleaned.strip("-+() ")
-    decimal_mark = "," if conventions.decimal_comma else "."
-    if "," in digits and "." in digits:
-        decimal_mark = "," if digits.rfind(",") > digits.rfind(".") else "."
-    whole, mark, fraction = digits.rpartition(decimal_mark)
-    if not mark:
-        whole, fraction = digits, ""
-    if whole and not (whole.isdigit() or _GROUPED.match(whole)):
-        return None
-    if fraction and not fraction.isdigit():
+    negative = bool(found.group("lead") in {*_MINUS, "("} or found.group("trail"))
+    digits = found.group("digits")
+    decimal_mark = _decimal_mark(digits, conventions)
+    whole, fraction = digits, ""
+    if decimal_mark:
+        whole, _, fraction = digits.rpartition(decimal_mark)
+    if not (whole.isdigit() or _GROUPED.match(whole)) or (fraction and not fraction.isdigit()):
         return None
     try:
-        value = Decimal(re.sub(r"\D", "", whole or "0") + ("." + fraction if fraction else ""))
+        value = Decimal(re.sub(r"\D", "", whole) + ("." + fraction if fraction else ""))
     except InvalidOperation:
         return None
     return -value if negative else value
+
+
+def _decimal_mark(digits: str, conventions: Conventions) -> str | None:
+    marks = [char for char in digits if char in ".,"]
+    if not marks:
+        return None
+    if len(set(marks)) == 2:
+        return "," if digits.rfind(",") > digits.rfind(".") else "."
+    mark = marks[0]
+    if len(marks) > 1:
+        return None  # "1.234.567": a mark printed twice groups thousands
+    if len(digits) - digits.rfind(mark) - 1 != 3:
+        return mark  # thousands come in threes, so "12,50" and "1'234.5" have decimals
+    return mark if (mark == ",") == conventions.decimal_comma else None
+
+
+def amount_at_end(text: str, conventions: Conventions) -> Decimal | None:
+    """The amount a phrase ends with: the whole phrase if it is one ("EUR 1 234,56-"),
+    else the longest run of its last words that is ("Total (EUR) 1 234,56" gives 1234.56).
+
+    Text extraction splits "1 234,56" (grouped by a space of any width) into two words that
+    a phrase joins with one space; reading the longest run puts them back together.
+    """
+    value = parse_amount(text, conventions)
+    tokens = text.split()
+    for start in range(max(1, len(tokens) - 6), len(tokens)):
+        if value is not None:
+            break
+        value = parse_amount(" ".join(tokens[start:]), conventions)
+    return value
 
 
 def parse_date(text: str, conventions: Conventions) -> date | None:
