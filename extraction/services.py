@@ -1,6 +1,7 @@
 """The extraction stage: a received invoice's document -> header fields, lines, vendor."""
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -8,19 +9,23 @@ from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from core.identifiers import compact_identifier
 from core.models import Document, Invoice, InvoiceLine, Status
 from extraction.extract import extract_source
 from extraction.learning import apply_hints
 from extraction.models import VendorProfile
 from extraction.ocr import reporting_progress
+from extraction.parties import PrintedIdentifier, printed_identifiers
 from extraction.types import (
     AMOUNT_FIELDS,
     HEADER_FIELDS,
+    ExtractedField,
     ExtractionResult,
+    Provenance,
     SourceFile,
     UnreadableDocument,
 )
-from extraction.vendors import recognise_vendor
+from extraction.vendors import VendorMatch, recognise_vendor
 
 log = logging.getLogger(__name__)
 ACTOR = "system:extraction"
@@ -64,11 +69,9 @@ def _pages_read_of(document: Document):
 
 
 def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
-    match = recognise_vendor(
-        vat_id=result.value("vendor_vat_id") or "",
-        iban=result.value("vendor_iban") or "",
-        name=result.value("vendor_name") or "",
-    )
+    match = recognise_vendor(name=result.value("vendor_name") or "", printed=_identifiers(result))
+    if match.identifiers:
+        _identity_from_master(result, match)
     profile = VendorProfile.objects.filter(vendor=match.vendor).first() if match.vendor else None
     learned = apply_hints(result, profile.hints) if profile else []
     fields = {name: _fit(invoice, name, result.value(name)) for name in HEADER_FIELDS}
@@ -112,6 +115,37 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
             provenance={name: f.provenance.as_json() for name, f in result.fields.items()},
             **fields,
         )
+
+
+def _identifiers(result: ExtractionResult) -> list[PrintedIdentifier]:
+    """The VAT id and IBAN the extractor chose (where it found them), then every one
+    printed on the pages: a vendor known by any of them is known."""
+    chosen = []
+    for kind in ("vat_id", "iban"):
+        found = result.fields.get(f"vendor_{kind}")
+        if found and found.value:
+            value, where = compact_identifier(str(found.value)), found.provenance
+            chosen.append(PrintedIdentifier(kind, value, where.page, where.bbox))
+    return chosen + printed_identifiers(result.words)
+
+
+def _identity_from_master(result: ExtractionResult, match: VendorMatch) -> None:
+    """A vendor named by a printed VAT id or IBAN: its name as the master spells it, where
+    the identifier stands, and the identifiers that named it, each sure (confidence 1.0).
+    An IBAN the extractor read that differs from the master's stays: it may be where the
+    money is asked to go, and the bank-details check (matching) must see it."""
+    named_by = match.identifiers[match.by]
+    result.fields["vendor_name"] = ExtractedField(
+        match.vendor.name, 1.0, Provenance("master", named_by.page, named_by.bbox)
+    )
+    for kind, printed in match.identifiers.items():
+        name = f"vendor_{kind}"
+        found = result.fields.get(name)
+        if found and compact_identifier(str(found.value)) == printed.value:
+            result.fields[name] = replace(found, confidence=1.0)
+        elif not found or not found.value or kind == "vat_id":
+            where = Provenance("master", printed.page, printed.bbox)
+            result.fields[name] = ExtractedField(printed.value, 1.0, where)
 
 
 def _unreadable(invoice: Invoice, message: str) -> None:
