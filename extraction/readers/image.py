@@ -10,8 +10,8 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from extraction.fields import extract_fields
 from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages
+from extraction.ranker import find_fields
 from extraction.types import ExtractionResult, SourceFile, UnreadableDocument
 
 _SIGNATURES = {
@@ -46,7 +46,7 @@ class ImageReader:
             raise UnreadableDocument(
                 "No text could be read from the image (a blank or very faint scan)"
             )
-        return extract_fields(words, fmt="image-ocr", method="ocr")
+        return find_fields(words, fmt="image-ocr", method="ocr")
 
 
 def image_pages(data: bytes) -> list[tuple[Image.Image, float]]:

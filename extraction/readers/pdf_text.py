@@ -17,9 +17,9 @@ from django.conf import settings
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfpage import PDFPage
 
-from extraction.fields import extract_fields
 from extraction.layout import Word
 from extraction.ocr import MAX_OCR_SIDE, OCR_DPI, max_ocr_pages, read_pages
+from extraction.ranker import find_fields
 from extraction.types import ExtractionResult, SourceFile, UnreadableDocument
 
 # pdfminer logs every damaged object it steps over; the clerk gets one clear message instead.
@@ -47,9 +47,9 @@ class PdfTextReader:
                 "text on its pages (a blank or very faint scan)"
             )
         if not scanned:
-            return extract_fields(words, fmt="pdf-text")
+            return find_fields(words, fmt="pdf-text")
         fmt = "pdf-ocr" if len(scanned) == len(pages) else "pdf-mixed"
-        result = extract_fields(words, fmt=fmt)
+        result = find_fields(words, fmt=fmt)
         # The fields are found in one pass over the words of every page, so a label on one
         # page can be confirmed by amounts on another as with any PDF; afterwards each
         # field names how the page it came from was read.
