@@ -21,6 +21,7 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.identifiers import normalise_po_number
 from core.models import (
     Invoice,
     InvoiceException,
@@ -58,13 +59,24 @@ _QTY = DecimalField(max_digits=18, decimal_places=4)
 
 def low_confidence_fields(invoice: Invoice) -> dict[str, float]:
     """Fields read with less confidence than EXTRACTION_MIN_CONFIDENCE; values a clerk
-    already corrected are certain."""
+    already corrected are certain, and so is an order number that names a purchase order
+    of the invoice's own vendor in the master data (the ERP vouches for it)."""
     minimum = settings.EXTRACTION_MIN_CONFIDENCE
-    return {
+    unsure = {
         name: confidence
         for name, confidence in invoice.confidence.items()
         if confidence < minimum and getattr(invoice, name, None) not in (None, "")
     }
+    if "po_number" in unsure and _names_vendors_order(invoice):
+        del unsure["po_number"]
+    return unsure
+
+
+def _names_vendors_order(invoice: Invoice) -> bool:
+    number = normalise_po_number(invoice.po_number) or invoice.po_number.upper()
+    return PurchaseOrder.objects.filter(
+        vendor_id=invoice.vendor_id, normalised_number=number
+    ).exists()
 
 
 def tolerances_for(vendor_id: int | None) -> Tolerances:

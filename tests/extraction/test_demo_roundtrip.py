@@ -102,7 +102,7 @@ def test_pdf_amounts_are_confirmed_by_arithmetic(layout):
 
     for name in ("net_amount", "tax_amount", "total_amount"):
         field = result.fields[name]
-        assert field.confidence == 0.95
+        assert field.confidence >= 0.9  # the measured probability of a confirmed amount
         assert field.provenance.method == "text"
         assert field.provenance.page == 1
         x0, top, x1, bottom = field.provenance.bbox
