@@ -15,6 +15,7 @@ from core.models import (
     Status,
     Vendor,
 )
+from extraction.layout import Word
 
 
 def make_vendor(**overrides) -> Vendor:
@@ -116,3 +117,16 @@ def make_queue(count, *, status=Status.NEEDS_REVIEW, code="PRICE_VARIANCE", vend
             for invoice in invoices
         )
     return invoices
+
+
+def page(*rows, size=10.0) -> list[Word]:
+    """Positioned words from rows of (y, (x, text), ...): each phrase's words are laid out a
+    space apart on page 1, `size` points high, as a text layer would give them."""
+    words = []
+    for y, *cells in rows:
+        for x, text in cells:
+            for token in text.split():
+                width = len(token) * size * 0.5
+                words.append(Word(token, 1, x, y, x + width, y + size))
+                x += width + size * 0.28
+    return words

@@ -9,22 +9,11 @@ from extraction.fields import extract_fields
 from extraction.labels import match_label
 from extraction.layout import Word, group_lines
 from extraction.parsing import Conventions, find_iban, is_iban, parse_amount, parse_date, vat_ids_in
+from tests.factories import page
 
 EN = Conventions()
 DE = Conventions(decimal_comma=True)
 US = Conventions(month_first=True)
-
-
-def page(*rows, size=10.0) -> list[Word]:
-    """Words from rows of (y, (x, text), ...); each phrase's words are laid out a space apart."""
-    words = []
-    for y, *cells in rows:
-        for x, text in cells:
-            for token in text.split():
-                width = len(token) * size * 0.5
-                words.append(Word(token, 1, x, y, x + width, y + size))
-                x += width + size * 0.28
-    return words
 
 
 @pytest.mark.parametrize(

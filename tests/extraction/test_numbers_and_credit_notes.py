@@ -20,9 +20,10 @@ from extraction.extract import extract_path, extract_source
 from extraction.fields import extract_fields
 from extraction.intake import receive
 from extraction.labels import is_label_only, match_label
-from extraction.layout import Word, group_lines
+from extraction.layout import group_lines
 from extraction.parsing import Conventions, amount_at_end, money_marks, parse_amount
 from extraction.types import SourceFile
+from tests.factories import page
 
 EN = Conventions()
 DE = Conventions(decimal_comma=True)
@@ -56,18 +57,6 @@ def read(data: bytes, name="document.pdf"):
 
 def amounts(result):
     return [result.value(name) for name in ("net_amount", "tax_amount", "total_amount")]
-
-
-def words_on_page(*rows, size=10.0) -> list[Word]:
-    """Words from rows of (y, (x, text), ...), as tests/extraction/test_fields.py lays them."""
-    words = []
-    for y, *cells in rows:
-        for x, text in cells:
-            for token in text.split():
-                width = len(token) * size * 0.5
-                words.append(Word(token, 1, x, y, x + width, y + size))
-                x += width + size * 0.28
-    return words
 
 
 # --- the parsers ----------------------------------------------------------------------
@@ -163,7 +152,7 @@ def test_a_title_before_a_date_page_count_or_words_is_no_number_label(printed):
 
 @pytest.mark.parametrize("printed", ["Währung:", "Währung", "Devise", "Currency", "Moneda :"])
 def test_a_label_alone_is_never_the_vendor_name(printed):
-    words = words_on_page((40, (50, printed)), size=20) + words_on_page(
+    words = page((40, (50, printed)), size=20) + page(
         (80, (50, "Kleinfeld Werkzeuge GmbH")), (95, (50, "Amselweg 4, 79098 Freiburg"))
     )
 
@@ -175,7 +164,7 @@ def test_a_label_alone_is_never_the_vendor_name(printed):
 
 
 def _lines(*rows):
-    return group_lines(words_on_page(*rows))
+    return group_lines(page(*rows))
 
 
 @pytest.mark.parametrize(

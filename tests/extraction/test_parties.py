@@ -14,9 +14,8 @@ from core.demo_pdf import pdf_invoice
 from core.models import OwnIdentity as OwnIdentityRow
 from extraction import parties
 from extraction.fields import extract_fields
-from extraction.layout import Word
 from extraction.parties import OwnIdentity, PrintedIdentifier, own_identity, printed_identifiers
-from tests.factories import demo_invoice
+from tests.factories import demo_invoice, page
 
 NORTHWIND = OwnIdentity(
     names=("Northwind Manufacturing Ltd",),
@@ -24,18 +23,6 @@ NORTHWIND = OwnIdentity(
     ibans=("DE02120300000000202051",),
     addresses=("Industriestr. 5, 80331 München",),
 )
-
-
-def page(*rows, size=10.0) -> list[Word]:
-    """Words from rows of (y, (x, text), ...); each phrase's words are laid out a space apart."""
-    words = []
-    for y, *cells in rows:
-        for x, text in cells:
-            for token in text.split():
-                width = len(token) * size * 0.5
-                words.append(Word(token, 1, x, y, x + width, y + size))
-                x += width + size * 0.28
-    return words
 
 
 # No "Bill to": the buyer's name, address and VAT id in the address window, set larger
