@@ -29,6 +29,7 @@ from statistics import median
 from extraction.labels import DOCUMENT_TITLES, match_label
 from extraction.layout import Box, Line, Segment
 from extraction.parsing import Conventions, parse_amount, parse_date, vat_ids_in
+from extraction.parties import own_identity
 from extraction.types import ExtractedField, FieldValue, Provenance
 
 DATE, AMOUNT, REFERENCE, NAME = "date", "amount", "reference", "name"
@@ -157,6 +158,7 @@ def document_candidates(
     too); `buyer` the ids of the phrases in the buyer's block; `table` the indices of the
     lines the line items were read from; `lines_sum` the items' sum (None without items).
     """
+    own = own_identity()
     pages = _pages(lines)
     heights = [word.height for line in lines for word in line.words] or [10.0]
     typical_height = median(heights) or 10.0
@@ -165,6 +167,8 @@ def document_candidates(
     for index, line in enumerate(lines):
         for position, segment in enumerate(line.segments):
             for family, value, start, end in _values_in(segment, conventions):
+                if family == NAME and own.is_own_name(value):
+                    continue  # the company's own name is the buyer's, never the vendor's
                 words = segment.words[start:end]
                 box = Segment(words).bbox
                 key = (family, str(value), line.page, round(box[0]), round(box[1]))
@@ -209,6 +213,12 @@ def _values_in(segment: Segment, conventions: Conventions):
     if _looks_like_name(text):
         # A sender line ("Acme GmbH · Street 1 · City") starts with the name.
         yield NAME, re.split(r"\s[·|•,]\s|\s[-\u2013]\s", text)[0].strip(" ,"), 0, count
+    labelled = next((i for i, word in enumerate(words[:3]) if word.endswith(":")), None)
+    if labelled is not None and labelled + 1 < count:
+        # "Name: Musterbetrieb AG", "Seller: Acme Ltd": the name is after the label.
+        rest = " ".join(words[labelled + 1 :])
+        if _looks_like_name(rest):
+            yield NAME, rest, labelled + 1, count
     dates: set[date] = set()
     for start in range(count):
         for end in range(start + 1, min(count, start + 4) + 1):
@@ -304,7 +314,15 @@ def _context(lines, index, position, start, page, typical_height, buyer, table):
         "above_table": float(bool(table) and index < min(table)),
         "title_line": float(bool(DOCUMENT_TITLES.match(line.text))),
     }
-    for where, text in (("same", before_in_phrase), ("left", left), ("above", above)):
+    near = " ".join((before_in_phrase or left).split()[-3:])
+    heading = _heading(lines, index, segment)
+    for where, text in (
+        ("same", before_in_phrase),
+        ("left", left),
+        ("above", above),
+        ("near", near),
+        ("heading", heading),
+    ):
         label = match_label(text) if text else None
         if label and (where == "above" or not label.rest or label.rest == text[-len(label.rest) :]):
             features[f"label_{where}_{label.field}"] = 1.0
@@ -316,6 +334,24 @@ def _context(lines, index, position, start, page, typical_height, buyer, table):
         if pattern.search(line.text):
             features[f"kw_line_{name}"] = 1.0
     return features
+
+
+def _heading(lines: list[Line], index: int, segment: Segment) -> str:
+    """The heading of the block `segment` stands in: the nearest short line above it in its
+    column, of words alone ("Verkäufer", "Bill to", "Adresse de livraison")."""
+    line = lines[index]
+    for above in reversed(lines[max(0, index - 12) : index]):
+        if above.page != line.page:
+            return ""
+        text = above.text
+        if (
+            len(above.words) <= 4
+            and not any(char.isdigit() for char in text)
+            and above.words[0].x0 <= segment.x0 + 5
+            and above.words[-1].x1 >= segment.x0
+        ):
+            return text
+    return ""
 
 
 def _above(lines: list[Line], index: int, segment: Segment) -> str:
@@ -384,6 +420,7 @@ def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None
         f["vat_id_like"] = float(bool(vat_ids_in(text)))
         f["repeats"] = float(sum(c.value == candidate.value for c in references))
     names = found[NAME]
+    legal_order = [c for c in names if _LEGAL_FORM.search(str(c.value))]
     for candidate in names:
         text = str(candidate.value)
         f = candidate.features
@@ -395,6 +432,12 @@ def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None
         f["is_title"] = float(bool(DOCUMENT_TITLES.match(text)))
         f["repeats"] = float(sum(_same_name(c.value, text) for c in names))
         f["near_tax_or_bank"] = float(_near_identifiers(candidate, references))
+        f["legal_rank"] = float(
+            legal_order.index(candidate) if candidate in legal_order else len(legal_order)
+        )
+        for family, pattern in _KEYWORDS.items():
+            if pattern.search(text):
+                f[f"kw_self_{family}"] = 1.0
 
 
 def _is_rate(tax: Decimal, base: Decimal) -> bool:

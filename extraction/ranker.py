@@ -22,10 +22,12 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from itertools import product
 from pathlib import Path
 
 import lightgbm
 import numpy as np
+from django.conf import settings
 
 from extraction.candidates import FAMILIES, FAMILY_OF, RANKED_FIELDS, Candidate
 from extraction.candidates import document_candidates as _document_candidates
@@ -33,13 +35,21 @@ from extraction.fields import buyer_segments, extract_fields
 from extraction.layout import Line, Word, group_lines
 from extraction.line_items import item_rows
 from extraction.parsing import Conventions
-from extraction.types import ExtractionResult
+from extraction.types import ExtractedField, ExtractionResult
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "field_ranker.json"
 # A best candidate less likely than this to be right is no answer: an empty field goes to
 # a person as MISSING_FIELD, which is better than a wrong value.
 ABSTAIN_BELOW = 0.15
+# Net, tax and total are chosen together from this many best candidates each; three that
+# add up weigh this many times more than three that do not.
+TOP_AMOUNTS = 5
+ADD_UP_WEIGHT = 20.0
 MAX_PROBABILITY = 0.99
+# Fields an invoice need not print (matching does not require them), where a guess would
+# send a clean invoice to a person: below EXTRACTION_MIN_CONFIDENCE they are left empty.
+# Many invoices print no due date; the model's best date is then often the issue date.
+UNSURE_LEFT_EMPTY = ("due_date",)
 
 
 @dataclass
@@ -126,24 +136,70 @@ class FieldModel:
         return cls(rankers, payload.get("about", {}))
 
     def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> None:
-        """Replace the ranked fields of `result` with the model's picks."""
-        for name, ranker in self.rankers.items():
-            if ranker.kind == "rules":
-                ruled = result.fields.get(name)
-                if ruled is not None:
-                    probability = ranker.probability(ruled.confidence)
-                    result.fields[name] = replace(ruled, confidence=round(probability, 4))
-                continue
-            candidates = analysis.candidates[FAMILY_OF[name]]
-            if not candidates:
-                continue
-            scores = ranker.scores(ranker.matrix(candidates))
-            best = int(np.argmax(scores))
-            probability = ranker.probability(float(scores[best]))
-            if probability < ABSTAIN_BELOW:
+        """Replace the ranked fields of `result` with the model's picks, each with the
+        calibrated probability that it is right; a pick below ABSTAIN_BELOW is dropped, and
+        one of UNSURE_LEFT_EMPTY below EXTRACTION_MIN_CONFIDENCE too."""
+        for name, chosen in pick(self.rankers, analysis).items():
+            probability = round(self.rankers[name].probability(chosen.score), 4)
+            floor = ABSTAIN_BELOW
+            if name in UNSURE_LEFT_EMPTY:
+                floor = max(floor, settings.EXTRACTION_MIN_CONFIDENCE)
+            if probability < floor:
                 result.fields.pop(name, None)
+            elif chosen.candidate is None:
+                result.fields[name] = replace(chosen.ruled, confidence=probability)
+            else:
+                result.fields[name] = chosen.candidate.as_field(probability, method)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A field's answer before calibration. `score` is what the calibration maps: the
+    ranker's score (the rules' confidence for kind "rules"), plus 1 where the net, tax and
+    total picked add up."""
+
+    value: object
+    score: float
+    candidate: Candidate | None = None  # None: the rules' answer, `ruled`
+    ruled: ExtractedField | None = None
+
+
+def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pick]:
+    """Each field's best answer. Net, tax and total are chosen together: among the
+    TOP_AMOUNTS best of each, the three whose scores' product is highest, where three that
+    add up (|net| + |tax| = |total|) count ADD_UP_WEIGHT times as much."""
+    options: dict[str, list[Pick]] = {}
+    for name, ranker in rankers.items():
+        if ranker.kind == "rules":
+            ruled = analysis.rules.fields.get(name)
+            if ruled is not None:
+                options[name] = [Pick(ruled.value, ruled.confidence, None, ruled)]
+            continue
+        candidates = analysis.candidates[FAMILY_OF[name]]
+        if candidates:
+            scores = ranker.scores(ranker.matrix(candidates))
+            order = np.argsort(-scores, kind="stable")[:TOP_AMOUNTS]
+            options[name] = [
+                Pick(candidates[i].value, float(scores[i]), candidates[i]) for i in order
+            ]
+    picks = {name: found[0] for name, found in options.items()}
+    amounts = FAMILIES["amount"]
+    if all(name in options for name in amounts):
+        best, best_weight = None, -np.inf
+        for triple in product(*(options[name] for name in amounts)):
+            net, tax, total = triple
+            if net.candidate is not None and net.candidate is total.candidate:
                 continue
-            result.fields[name] = candidates[best].as_field(round(probability, 4), method)
+            weight = sum(np.log(max(p.score, 1e-6)) for p in triple)
+            adds_up = abs(net.value) + abs(tax.value) == abs(total.value)
+            weight += np.log(ADD_UP_WEIGHT) if adds_up else 0.0
+            if weight > best_weight:
+                best, best_weight = (triple, adds_up), weight
+        if best is not None:
+            triple, adds_up = best
+            for name, chosen in zip(amounts, triple, strict=True):
+                picks[name] = replace(chosen, score=chosen.score + (1.0 if adds_up else 0.0))
+    return picks
 
 
 @dataclass
@@ -183,21 +239,7 @@ def find_fields(words: list[Word], fmt: str = "pdf-text", method: str = "text"):
     analysis = analyse(words, fmt, method)
     result = analysis.rules
     model.apply(result, analysis, method)
-    _agree_on_arithmetic(result)
     return result
-
-
-def _agree_on_arithmetic(result: ExtractionResult) -> None:
-    """Net + tax = total among the ranked answers raises none of them, but three amounts
-    that disagree cannot all be right: each is capped at the least sure of the three."""
-    found = [result.fields.get(name) for name in FAMILIES["amount"]]
-    if not all(found):
-        return
-    net, tax, total = (f.value for f in found)
-    if abs(net) + abs(tax) != abs(total):
-        cap = min(f.confidence for f in found)
-        for name, f in zip(FAMILIES["amount"], found, strict=True):
-            result.fields[name] = replace(f, confidence=min(f.confidence, cap))
 
 
 _lock = threading.Lock()

@@ -31,7 +31,7 @@ from audit.models import AuditEvent
 from core.models import Invoice, Status
 from extraction.candidates import FAMILY_OF, RANKED_FIELDS
 from extraction.layout import Word
-from extraction.ranker import Analysis, FieldModel, FieldRanker, analyse
+from extraction.ranker import Analysis, FieldModel, FieldRanker, analyse, pick
 from extraction.readers.pdf_text import pdf_words
 from extraction.types import AMOUNT_FIELDS, DATE_FIELDS
 
@@ -53,7 +53,7 @@ LIGHTGBM_PARAMS = {
     "lambda_l2": 1.0,
     "verbose": -1,
     "seed": 7,
-    "num_threads": 2,
+    "num_threads": 1,
     "deterministic": True,
 }
 LIGHTGBM_ROUNDS = 80
@@ -253,34 +253,23 @@ def _matrix(document: LabelledDocument, family: str, features: list[str]) -> np.
     return cache[key]
 
 
-def fit_ranker(documents: list[LabelledDocument], name: str, kinds=KINDS) -> FieldRanker:
-    """A field's ranker fitted on `documents`, of the kind that answered most fields right
-    on inner folds of the real documents (the generated ones are always in training, never
-    scored: they are easier than real ones), and calibrated on those same answers."""
-    real = [d for d in documents if d.real]
+def choose_kind(documents: list[LabelledDocument], name: str, inner, kinds=KINDS):
+    """(kind, {kind: right answers}, that kind's model per inner fold): the kind that answered
+    most of `name` right on the inner folds' held-out real documents (generated documents
+    are always in training, never scored: they are easier than real ones); on a tie the
+    earlier, simpler kind."""
     extra = [d for d in documents if not d.real]
-    inner = folds(real, k=3) if len({d.group for d in real}) > 1 else []
-    measured = {}
+    measured, models = {}, {}
     for kind in kinds:
-        scores, right = [], []
-        for training, held in inner:
-            ranker = _fit([*training, *extra], name, kind)
-            for document in held:
-                best = top_answer(ranker, document, name)
-                if best is not None:
-                    scores.append(best[0])
-                    right.append(best[2])
-        measured[kind] = (sum(right), scores, right)
-    # The most right answers wins; on a tie the earlier (simpler) kind.
-    kind = max(kinds, key=lambda k: (measured[k][0], -kinds.index(k))) if inner else kinds[-1]
-    ranker = _fit(documents, name, kind)
-    if inner and len(set(measured[kind][2])) == 2:
-        isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-        isotonic.fit(measured[kind][1], measured[kind][2])
-        ranker.calibration_x = [float(x) for x in isotonic.X_thresholds_]
-        ranker.calibration_y = [round(float(y), 4) for y in isotonic.y_thresholds_]
-    ranker.measured = {k: measured[k][0] for k in kinds}
-    return ranker
+        models[kind] = [_fit([*training, *extra], name, kind) for training, _ in inner]
+        measured[kind] = sum(
+            answer[2]
+            for model, (_, held) in zip(models[kind], inner, strict=True)
+            for document in held
+            if (answer := top_answer(model, document, name)) is not None
+        )
+    kind = max(kinds, key=lambda k: (measured[k], -kinds.index(k))) if inner else kinds[-1]
+    return kind, measured, models[kind]
 
 
 def _fit(
@@ -323,15 +312,40 @@ def top_answer(ranker: FieldRanker, document: LabelledDocument, name: str):
 
 
 def train(documents: list[LabelledDocument], kinds=KINDS, fields=RANKED_FIELDS) -> FieldModel:
-    """A FieldModel for `fields` trained on `documents`, with what it was trained on."""
-    rankers = {name: fit_ranker(documents, name, kinds) for name in fields}
+    """A FieldModel for `fields` trained on `documents`, with what it was trained on.
+
+    Per field the kind is chosen on inner folds of the real documents (`choose_kind`), the
+    chosen kind is fitted on everything, and its calibration is fitted on the inner folds'
+    picks, made as `FieldModel.apply` makes them (net, tax and total together)."""
+    real = [d for d in documents if d.real]
+    inner = folds(real, k=3) if len({d.group for d in real}) > 1 else []
+    kinds_chosen, measured = {}, {}
+    fold_rankers: list[dict[str, FieldRanker]] = [{} for _ in inner]
+    for name in fields:
+        kinds_chosen[name], measured[name], models = choose_kind(documents, name, inner, kinds)
+        for rankers, model in zip(fold_rankers, models, strict=True):
+            rankers[name] = model
+    rankers = {name: _fit(documents, name, kinds_chosen[name]) for name in fields}
+    scores: dict[str, list[float]] = {name: [] for name in fields}
+    right: dict[str, list[int]] = {name: [] for name in fields}
+    for fold, (_, held) in zip(fold_rankers, inner, strict=True):
+        for document in held:
+            for name, chosen in pick(fold, document.analysed()).items():
+                scores[name].append(chosen.score)
+                right[name].append(int(same(name, document.truth.get(name), chosen.value)))
+    for name, ranker in rankers.items():
+        if len(set(right[name])) == 2:
+            isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+            isotonic.fit(scores[name], right[name])
+            ranker.calibration_x = [float(x) for x in isotonic.X_thresholds_]
+            ranker.calibration_y = [round(float(y), 4) for y in isotonic.y_thresholds_]
     about = {
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "kinds": {name: ranker.kind for name, ranker in rankers.items()},
-        "inner_fold_right": {name: ranker.measured for name, ranker in rankers.items()},
+        "kinds": kinds_chosen,
+        "inner_fold_right": measured,
         "data_sha256": data_hash(documents),
         "documents": len(documents),
-        "real_documents": sum(d.real for d in documents),
+        "real_documents": len(real),
         "groups": len({d.group for d in documents}),
     }
     return FieldModel(rankers, about)

@@ -1,6 +1,7 @@
 """The learned field finder: candidates, training by layout folds, calibration, the shipped
 model, and clerk corrections as training data."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,15 @@ from audit import chain
 from core.models import Document, Invoice, Status
 from extraction.candidates import AMOUNT, DATE, NAME, RANKED_FIELDS, REFERENCE
 from extraction.extract import extract_source
-from extraction.ranker import MODEL_PATH, FieldModel, FieldRanker, active_model, analyse, using
+from extraction.ranker import (
+    MODEL_PATH,
+    FieldModel,
+    FieldRanker,
+    active_model,
+    analyse,
+    pick,
+    using,
+)
 from extraction.readers.pdf_text import pdf_words
 from extraction.training import (
     LabelledDocument,
@@ -172,3 +181,52 @@ def test_corrected_and_approved_invoices_are_training_data_of_their_vendors_layo
     assert [w.text for w in found.words] == [w.text for w in words]
     assert isinstance(found, LabelledDocument)
     assert found.real
+
+
+@dataclass
+class ByValue(FieldRanker):
+    """A ranker that scores candidates by their value from a table (0.01 if absent)."""
+
+    table: dict | None = None
+
+    def matrix(self, candidates):
+        return np.array([[float(abs(c.value))] for c in candidates])
+
+    def scores(self, matrix):
+        return np.array([self.table.get(round(value, 2), 0.01) for value in matrix[:, 0]])
+
+
+def _by_value(table):
+    return ByValue(features=["value"], kind="table", table=table)
+
+
+def test_net_tax_and_total_are_chosen_together_so_that_they_add_up():
+    analysis = analyse(pdf_words(kestrel_invoice("DK-2026-0042")))
+    rankers = {
+        # Alone, the net's best is the unit price 37.50; only 150.00 adds up with the rest.
+        "net_amount": _by_value({37.5: 0.9, 150.0: 0.5}),
+        "tax_amount": _by_value({28.5: 0.6}),
+        "total_amount": _by_value({178.5: 0.6}),
+    }
+
+    picks = pick(rankers, analysis)
+
+    assert [picks[n].value for n in rankers] == [
+        Decimal("150.00"),
+        Decimal("28.50"),
+        Decimal("178.50"),
+    ]
+    assert picks["net_amount"].score == pytest.approx(1.5)  # the sums add 1 before calibration
+
+
+@pytest.mark.parametrize(("minimum", "kept"), [(0.6, False), (0.4, True)])
+def test_a_due_date_the_model_is_unsure_of_is_left_empty(settings, minimum, kept):
+    settings.EXTRACTION_MIN_CONFIDENCE = minimum
+    analysis = analyse(pdf_words(kestrel_invoice("DK-2026-0042")))
+    model = FieldModel({"due_date": _by_value({})}, about={})
+    model.rankers["due_date"].matrix = lambda candidates: np.zeros((len(candidates), 1))
+    model.rankers["due_date"].scores = lambda matrix: np.full(len(matrix), 0.5)
+
+    model.apply(analysis.rules, analysis, "text")
+
+    assert ("due_date" in analysis.rules.fields) is kept
