@@ -59,14 +59,18 @@ _QTY = DecimalField(max_digits=18, decimal_places=4)
 
 def low_confidence_fields(invoice: Invoice) -> dict[str, float]:
     """Fields read with less confidence than EXTRACTION_MIN_CONFIDENCE; values a clerk
-    already corrected are certain, and so is an order number that names a purchase order
-    of the invoice's own vendor in the master data (the ERP vouches for it)."""
+    already corrected are certain. The master data vouches for two more: a vendor name
+    that named a vendor in the master (by VAT id, IBAN or a name at least
+    NAME_MATCH_MIN_SCORE alike: the vendor paid is the master's, not the name read), and an
+    order number that names a purchase order of that vendor."""
     minimum = settings.EXTRACTION_MIN_CONFIDENCE
     unsure = {
         name: confidence
         for name, confidence in invoice.confidence.items()
         if confidence < minimum and getattr(invoice, name, None) not in (None, "")
     }
+    if invoice.vendor_id is not None:
+        unsure.pop("vendor_name", None)
     if "po_number" in unsure and _names_vendors_order(invoice):
         del unsure["po_number"]
     return unsure

@@ -1,9 +1,10 @@
 """Labelled real invoice sets (`files/` + `truth.jsonl`, as ../shared/data/realdev and
 wild-dev have them) and how an answer is judged against their truth.
 
-The comparisons are the team's scoring tool's (../shared/tools/score.py: `same`, `printed`
-and their helpers), copied here so the bench follows the project's code and not a file
-outside it; keep them equal. As in that tool, a field counts only where its true value is
+The comparisons are the team's scoring tool's (../shared/tools/score.py): `same` is the
+product's own copy that training uses (extraction.training.same), `printed` and its helpers
+are copied here so the bench follows the project's code and not a file outside it; keep
+them equal. As in that tool, a field counts only where its true value is
 printed on the document's text layer. VAT id and IBAN, which score.py does not score, are
 judged as the end-to-end tool judges them: by their letters and digits.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from extraction.training import same
 
 HEADER = [
     "invoice_number",
@@ -82,23 +83,6 @@ def parse_raw_date(raw):
         except ValueError:
             continue
     return None
-
-
-def same(name, truth, got):
-    if got in (None, ""):
-        return False
-    if name.endswith("_amount"):
-        return money(truth) is not None and money(truth) == money(got)
-    if name in ("invoice_number", "po_number"):
-        return alnum(truth) == alnum(got)
-    if name in ("invoice_date", "due_date"):
-        return str(truth)[:10] == str(got)[:10]
-    if name == "currency":
-        return str(truth).upper() == str(got).upper()
-    if name == "vendor_name":
-        a, b = words(truth), words(got)
-        return bool(a and b) and (fuzz.token_set_ratio(a, b) >= 85 or a in b or b in a)
-    return str(truth) == str(got)
 
 
 def date_forms(iso):
@@ -185,8 +169,8 @@ def checked(name, truth, text) -> bool:
 
 
 def right(name, truth, got) -> bool:
-    if name in EXTRA_FIELDS:
-        return got not in (None, "") and alnum(truth) == alnum(got)
+    """score.py's comparison, as the product trains with it (extraction.training.same): VAT
+    ids and IBANs by letters and digits, as touchless.py compares them."""
     return same(name, truth, got)
 
 

@@ -13,7 +13,7 @@ from core.demo_documents import DemoLine, ubl_xml
 from core.models import Document, GoodsReceipt, GoodsReceiptLine, Invoice, Status
 from extraction.intake import receive
 from matching.models import MatchRun, ToleranceRule
-from matching.services import match_invoice
+from matching.services import low_confidence_fields, match_invoice
 from tests.factories import demo_invoice, make_purchase_order, make_vendor
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +237,28 @@ def test_there_is_one_tolerance_rule_per_scope(acme):
     for duplicate in ({}, {"vendor": acme}, {"category": "IT"}, {"vendor": acme, "category": "IT"}):
         with pytest.raises(IntegrityError), transaction.atomic():
             ToleranceRule.objects.create(**duplicate)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("linked", "po_vendor", "unsure"),
+    [
+        (True, "own", {"invoice_date": 0.4}),  # the master vouches for name and order
+        (True, "other", {"invoice_date": 0.4, "po_number": 0.4}),  # another vendor's PO
+        (False, "own", {"invoice_date": 0.4, "vendor_name": 0.4, "po_number": 0.4}),
+    ],
+)
+def test_what_the_master_data_vouches_for_is_not_unsure(acme, linked, po_vendor, unsure):
+    other = make_vendor(name="Other Supplies Ltd", vat_id="GB123456789", external_id="V-9")
+    make_purchase_order(acme if po_vendor == "own" else other, number="4500777")
+    document = Document.objects.create(sha256="c" * 64, original_name="x.pdf", size=1)
+    invoice = Invoice.objects.create(
+        document=document,
+        vendor=acme if linked else None,
+        vendor_name="Acme Office Supplies",
+        po_number="4500777",
+        invoice_date=date(2026, 10, 10),
+        confidence={"vendor_name": 0.4, "po_number": 0.4, "invoice_date": 0.4},
+    )
+
+    assert low_confidence_fields(invoice) == unsure
