@@ -70,7 +70,11 @@ KEYWORDS = {
     "seller": r"seller|vendor|supplier|verkäufer|lieferant|fournisseur|vendeur|proveedor|"
     r"fornitore|myyjä|dodavatel|sprzedawca|from\b|issuer|aussteller",
     "reference": r"\bref|referenz|référence|referencia|riferimento|viite|reference",
-    "period": r"period|zeitraum|leistung|delivery|lieferdatum|livraison|service",
+    "period": r"period|zeitraum|leistung|delivery|lieferdatum|livraison|service|prestation|"
+    r"début|\bfin\b|\bvon\b|\bfrom\b|shipped|versand",
+    # A preceding invoice's number or date (EN 16931 BT-25, BT-26), not this invoice's.
+    "preceding": r"associ|original|ursprüngl|preceding|vorherig|related|corrig|storn|bezug|"
+    r"referenced|rectific|previous",
     "paid": r"paid|bezahlt|payé|prepaid|anzahlung|deposit|already|balance|saldo|previous|"
     r"received|gezahlt|acompte",
     "discount": r"discount|rabatt|skonto|remise|descuento|sconto|korting|allowance|escompte",
@@ -421,6 +425,7 @@ def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None
         f["repeats"] = float(sum(c.value == candidate.value for c in references))
     names = found[NAME]
     legal_order = [c for c in names if _LEGAL_FORM.search(str(c.value))]
+    first_page = [c for c in names if c.page == 1]
     for candidate in names:
         text = str(candidate.value)
         f = candidate.features
@@ -432,6 +437,9 @@ def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None
         f["is_title"] = float(bool(DOCUMENT_TITLES.match(text)))
         f["repeats"] = float(sum(_same_name(c.value, text) for c in names))
         f["near_tax_or_bank"] = float(_near_identifiers(candidate, references))
+        f["name_rank"] = float(
+            first_page.index(candidate) if candidate in first_page else len(first_page)
+        )
         f["legal_rank"] = float(
             legal_order.index(candidate) if candidate in legal_order else len(legal_order)
         )
