@@ -21,8 +21,10 @@ Features are plain floats in a dict; `extraction.ranker` turns them into vectors
 
 import math
 import re
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
@@ -96,32 +98,18 @@ _LEGAL_FORM = re.compile(
     re.IGNORECASE,
 )
 _MONEY = re.compile(r"\d[.,]\d{2}(?:\s?-)?$")
-_CURRENCY_SIGN = re.compile(r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|CZK|PLN|SEK|NOK|DKK)\b")
-VAT_RATES = (
-    0.05,
-    0.06,
-    0.07,
-    0.08,
-    0.09,
-    0.1,
-    0.12,
-    0.13,
-    0.14,
-    0.15,
-    0.16,
-    0.17,
-    0.18,
-    0.19,
-    0.2,
-    0.21,
-    0.22,
-    0.23,
-    0.24,
-    0.25,
-    0.255,
-    0.27,
-)
+# The VAT rates of EU member states and others seen on invoices, as fractions.
+_VAT_PERMILLE = """50 60 70 80 90 100 120 130 140 150 160 170 180 190 200 210 220 230 240 250 255
+    270"""
+VAT_RATES = tuple(Decimal(permille) / 1000 for permille in _VAT_PERMILLE.split())
 TERM_DAYS = {7, 8, 10, 14, 15, 20, 21, 28, 30, 31, 45, 60, 90}
+# Values outside these are no invoice's: misread digits, a serial number, a placeholder.
+PLAUSIBLE_YEARS = (1970, 2099)
+LARGEST_AMOUNT = Decimal(10) ** 13
+# A tax is "a rate of" a base when tax / base is within this of a VAT rate.
+RATE_SLACK = Decimal("0.002")
+# How many of the largest amounts are tried as sums (a total, the net under it).
+ARITHMETIC_POOL = 64
 
 
 @dataclass
@@ -229,7 +217,12 @@ def _values_in(segment: Segment, conventions: Conventions):
             window = " ".join(words[start:end])
             if end - start == 1 or not dates:
                 value = parse_date(window, conventions)
-                if value and value not in dates and _date_uses_window(window, words, start, end):
+                if (
+                    value
+                    and value not in dates
+                    and PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]
+                    and _date_uses_window(window, words, start, end)
+                ):
                     dates.add(value)
                     yield DATE, value, start, end
     for start in range(count):
@@ -241,7 +234,8 @@ def _values_in(segment: Segment, conventions: Conventions):
             if value is None and end - start == 1:
                 continue
             if value is not None:
-                yield AMOUNT, value, start, end
+                if abs(value) < LARGEST_AMOUNT:
+                    yield AMOUNT, value, start, end
                 break
     for position, word in enumerate(words):
         token = word.strip(":#,;()[]").rstrip(".")
@@ -371,17 +365,48 @@ def _above(lines: list[Line], index: int, segment: Segment) -> str:
 
 
 def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None) -> None:
-    """Features that compare a value with the others of its kind on the same document."""
+    """Features that compare a value with the others of its kind on the same document.
+
+    Linear or n log n in the number of candidates: a 200-page itemised invoice has
+    thousands of amounts, so sums are looked for among the ARITHMETIC_POOL largest values
+    (a total, and the net it is the sum of, are among them) and rates by binary search."""
     amounts = found[AMOUNT]
     values = sorted({abs(c.value) for c in amounts})
-    counts: dict = {}
-    for candidate in amounts:
-        counts[abs(candidate.value)] = counts.get(abs(candidate.value), 0) + 1
-    pair_sums = {a + b for i, a in enumerate(values) for b in values[i:] if a and b}
+    value_set, rank_of = set(values), {value: index for index, value in enumerate(values)}
+    counts = Counter(abs(c.value) for c in amounts)
+    pool = [value for value in values[-ARITHMETIC_POOL:] if value]
+    pair_sums = {a + b for a in pool for b in values if b}
+    arithmetic: dict[Decimal, tuple[float, ...]] = {}
+    for value in values:
+        if not value:
+            arithmetic[value] = (0.0, 0.0, 0.0, 0.0, 0.0)
+            continue
+        arithmetic[value] = (
+            float(value in pair_sums),
+            float(bool(value) and any(total - value in value_set for total in pool)),
+            float(
+                any(
+                    _has_between(values, value / (r + RATE_SLACK), value / (r - RATE_SLACK))
+                    for r in VAT_RATES
+                )
+            ),
+            float(
+                any(
+                    _has_between(values, value * (r - RATE_SLACK), value * (r + RATE_SLACK))
+                    for r in VAT_RATES
+                )
+            ),
+            float(
+                any(
+                    _has_between(values, value / (1 + r + RATE_SLACK), value / (1 + r - RATE_SLACK))
+                    for r in VAT_RATES
+                )
+            ),
+        )
     top = values[-1] if values else Decimal(0)
     for candidate in amounts:
         value = abs(candidate.value)
-        rank = len(values) - values.index(value)
+        rank = len(values) - rank_of[value]
         f = candidate.features
         f["log_value"] = math.log10(float(value) + 1)
         f["negative"] = float(candidate.value < 0)
@@ -390,26 +415,29 @@ def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None
         f["rank_share"] = rank / len(values)
         f["repeats"] = float(counts[value])
         f["whole"] = float(value == value.to_integral_value())
-        f["is_sum_of_two"] = float(value in pair_sums)
-        f["part_of_sum"] = float(any(value + other in values for other in values if other))
         f["lines_sum"] = float(lines_sum is not None and value == abs(lines_sum))
-        f["rate_of_other"] = float(any(_is_rate(value, other) for other in values))
-        f["base_of_other"] = float(any(_is_rate(other, value) for other in values))
-        f["gross_of_other"] = float(
-            any(_is_rate(value - other, other) for other in values if other < value)
-        )
+        (
+            f["is_sum_of_two"],
+            f["part_of_sum"],
+            f["rate_of_other"],
+            f["base_of_other"],
+            f["gross_of_other"],
+        ) = arithmetic[value]
     dates = sorted({c.value for c in found[DATE]})
+    date_rank = {value: index for index, value in enumerate(dates)}
+    date_counts = Counter(c.value for c in found[DATE])
     for candidate in found[DATE]:
         f = candidate.features
-        f["date_rank"] = float(dates.index(candidate.value))
-        f["date_rank_from_end"] = float(len(dates) - 1 - dates.index(candidate.value))
+        f["date_rank"] = float(date_rank[candidate.value])
+        f["date_rank_from_end"] = float(len(dates) - 1 - date_rank[candidate.value])
         f["dates"] = float(len(dates))
         f["days_after_first"] = min((candidate.value - dates[0]).days, 400) / 30
         f["terms_after_other"] = float(
-            any((candidate.value - other).days in TERM_DAYS for other in dates)
+            any(candidate.value - timedelta(days=days) in date_counts for days in TERM_DAYS)
         )
-        f["repeats"] = float(sum(c.value == candidate.value for c in found[DATE]))
+        f["repeats"] = float(date_counts[candidate.value])
     references = found[REFERENCE]
+    reference_counts = Counter(c.value for c in references)
     for candidate in references:
         text = str(candidate.value)
         f = candidate.features
@@ -422,47 +450,51 @@ def _value_features(found: dict[str, list[Candidate]], lines_sum: Decimal | None
         f["looks_amount"] = float(bool(re.fullmatch(r"-?[\d.,']+[.,]\d{2}-?", text)))
         f["looks_percent"] = float(text.endswith("%"))
         f["vat_id_like"] = float(bool(vat_ids_in(text)))
-        f["repeats"] = float(sum(c.value == candidate.value for c in references))
+        f["repeats"] = float(reference_counts[candidate.value])
+    identifiers = [
+        r for r in references if r.features.get("vat_id_like") or r.features.get("kw_line_taxid")
+    ]
     names = found[NAME]
-    legal_order = [c for c in names if _LEGAL_FORM.search(str(c.value))]
-    first_page = [c for c in names if c.page == 1]
+    name_counts = Counter(str(c.value).casefold() for c in names)
+    legal_rank: dict[int, int] = {}
+    name_rank: dict[int, int] = {}
+    for candidate in names:
+        if _LEGAL_FORM.search(str(candidate.value)):
+            legal_rank[id(candidate)] = len(legal_rank)
+        if candidate.page == 1:
+            name_rank[id(candidate)] = len(name_rank)
     for candidate in names:
         text = str(candidate.value)
         f = candidate.features
-        f["legal_form"] = float(bool(_LEGAL_FORM.search(text)))
+        f["legal_form"] = float(id(candidate) in legal_rank)
         f["name_words"] = float(len(text.split()))
         f["upper_share"] = sum(char.isupper() for char in text) / max(len(text), 1)
         f["has_digit"] = float(any(char.isdigit() for char in text))
         f["is_label"] = float(match_label(text) is not None)
         f["is_title"] = float(bool(DOCUMENT_TITLES.match(text)))
-        f["repeats"] = float(sum(_same_name(c.value, text) for c in names))
-        f["near_tax_or_bank"] = float(_near_identifiers(candidate, references))
-        f["name_rank"] = float(
-            first_page.index(candidate) if candidate in first_page else len(first_page)
-        )
-        f["legal_rank"] = float(
-            legal_order.index(candidate) if candidate in legal_order else len(legal_order)
-        )
+        f["repeats"] = float(name_counts[text.casefold()])
+        f["near_tax_or_bank"] = float(_near_identifiers(candidate, identifiers))
+        f["name_rank"] = float(name_rank.get(id(candidate), len(name_rank)))
+        f["legal_rank"] = float(legal_rank.get(id(candidate), len(legal_rank)))
         for family, pattern in _KEYWORDS.items():
             if pattern.search(text):
                 f[f"kw_self_{family}"] = 1.0
 
 
-def _is_rate(tax: Decimal, base: Decimal) -> bool:
-    if not base or not tax or tax >= base:
-        return False
-    ratio = float(tax / base)
-    return any(abs(ratio - rate) < 0.002 for rate in VAT_RATES)
+def _has_between(values: list[Decimal], low: Decimal, high: Decimal) -> bool:
+    """Whether the sorted `values` hold one in [low, high] (positive, below the top)."""
+    index = bisect_left(values, low)
+    return index < len(values) and values[index] <= high
 
 
-def _near_identifiers(candidate: Candidate, references: list[Candidate]) -> bool:
-    """A VAT id or a long account number within a few lines of the name, in its column."""
+def _near_identifiers(candidate: Candidate, identifiers: list[Candidate]) -> bool:
+    """A VAT id or a labelled tax registration within a few lines below the name, in its
+    column."""
     return any(
         r.page == candidate.page
         and 0 <= r.line - candidate.line <= 6
         and abs(r.bbox[0] - candidate.bbox[0]) < 60
-        and (r.features.get("vat_id_like") or r.features.get("kw_line_taxid"))
-        for r in references
+        for r in identifiers
     )
 
 

@@ -18,6 +18,8 @@ per process. Without a model file the rules' answers stand, as before.
 """
 
 import json
+import logging
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -28,6 +30,7 @@ from pathlib import Path
 import lightgbm
 import numpy as np
 from django.conf import settings
+from scipy.special import expit
 
 from extraction.candidates import FAMILIES, FAMILY_OF, RANKED_FIELDS, Candidate
 from extraction.candidates import document_candidates as _document_candidates
@@ -37,6 +40,7 @@ from extraction.line_items import item_rows
 from extraction.parsing import Conventions
 from extraction.types import ExtractedField, ExtractionResult
 
+log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "field_ranker.json"
 # A best candidate less likely than this to be right is no answer: an empty field goes to
 # a person as MISSING_FIELD, which is better than a wrong value.
@@ -46,6 +50,10 @@ ABSTAIN_BELOW = 0.15
 TOP_AMOUNTS = 5
 ADD_UP_WEIGHT = 20.0
 MAX_PROBABILITY = 0.99
+# A ranker with no calibration (trained where nothing could be held out) has shown nothing:
+# its answers stay under any sensible EXTRACTION_MIN_CONFIDENCE.
+UNMEASURED = 0.5
+KINDS = ("rules", "logistic", "lightgbm")
 # Fields an invoice need not print (matching does not require them), where a guess would
 # send a clean invoice to a person: below EXTRACTION_MIN_CONFIDENCE they are left empty.
 # Many invoices print no due date; the model's best date is then often the issue date.
@@ -87,14 +95,20 @@ class FieldRanker:
                 self._booster = lightgbm.Booster(model_str=self.booster)
             return self._booster.predict(matrix)
         standard = (matrix - np.array(self.mean)) / np.array(self.scale)
-        return 1 / (1 + np.exp(-(standard @ np.array(self.coef) + self.intercept)))
+        return expit(standard @ np.array(self.coef) + self.intercept)
 
     def probability(self, score: float) -> float:
         """The calibrated probability that the best candidate, scoring `score`, is right;
-        never above MAX_PROBABILITY, as a few dozen held-out answers cannot show more."""
-        if self.calibration_x:
-            score = np.interp(score, self.calibration_x, self.calibration_y)
-        return min(float(score), MAX_PROBABILITY)
+        never above MAX_PROBABILITY, as a few dozen held-out answers cannot show more, and
+        never above UNMEASURED without a calibration."""
+        if not self.calibration_x:
+            return min(float(score), UNMEASURED)
+        xs, ys = self.calibration_x, self.calibration_y
+        if xs[0] > 0:
+            # A score below every held-out one has shown nothing: towards 0, not the lowest
+            # bucket's rate.
+            xs, ys = [0.0, *xs], [0.0, *ys]
+        return min(float(np.interp(score, xs, ys)), MAX_PROBABILITY)
 
     def as_json(self) -> dict:
         return {
@@ -123,17 +137,34 @@ class FieldModel:
             "about": self.about,
             "fields": {name: ranker.as_json() for name, ranker in self.rankers.items()},
         }
-        path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        # Written beside and renamed: a worker loading it meanwhile reads the old or the new.
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "FieldModel":
-        """Raises OSError when the file cannot be read, ValueError when it is not a model."""
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        """Raises OSError when the file cannot be read, ValueError when it is not a model
+        (not JSON, an unknown field or kind, a booster LightGBM cannot read)."""
         try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
             rankers = {name: FieldRanker(**spec) for name, spec in payload["fields"].items()}
-        except (KeyError, TypeError) as exc:
+            for name, ranker in rankers.items():
+                if name not in RANKED_FIELDS or ranker.kind not in KINDS:
+                    raise ValueError(f"field {name!r} of kind {ranker.kind!r} is not rankable")
+                if ranker.kind == "lightgbm":
+                    ranker._booster = lightgbm.Booster(model_str=ranker.booster)
+                if ranker.kind == "logistic" and not ranker.coef:
+                    raise ValueError(f"field {name!r} has no coefficients")
+            return cls(rankers, payload.get("about") or {})
+        except (
+            KeyError,
+            TypeError,
+            AttributeError,
+            ValueError,
+            lightgbm.basic.LightGBMError,
+        ) as exc:
             raise ValueError(f"{path} is not a field model: {exc}") from exc
-        return cls(rankers, payload.get("about", {}))
 
     def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> None:
         """Replace the ranked fields of `result` with the model's picks, each with the
@@ -166,8 +197,10 @@ class Pick:
 
 def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pick]:
     """Each field's best answer. Net, tax and total are chosen together: among the
-    TOP_AMOUNTS best of each, the three whose scores' product is highest, where three that
-    add up (|net| + |tax| = |total|) count ADD_UP_WEIGHT times as much."""
+    TOP_AMOUNTS best of each, three different printed amounts whose scores' product is
+    highest, where three that add up (|net| + |tax| = |total|, a tax below the net, a total
+    that is not zero) count ADD_UP_WEIGHT times as much; unless the best three add up, each
+    field keeps its own best."""
     options: dict[str, list[Pick]] = {}
     for name, ranker in rankers.items():
         if ranker.kind == "rules":
@@ -182,24 +215,47 @@ def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pic
             options[name] = [
                 Pick(candidates[i].value, float(scores[i]), candidates[i]) for i in order
             ]
-    picks = {name: found[0] for name, found in options.items()}
+    picks = {name: found[0] for name, found in options.items() if name not in FAMILIES["amount"]}
+    picks.update(_own_best_amounts(options))
     amounts = FAMILIES["amount"]
     if all(name in options for name in amounts):
         best, best_weight = None, -np.inf
         for triple in product(*(options[name] for name in amounts)):
-            net, tax, total = triple
-            if net.candidate is not None and net.candidate is total.candidate:
-                continue
+            found = [p.candidate for p in triple if p.candidate is not None]
+            if len({id(c) for c in found}) < len(found):
+                continue  # one printed amount is one field
             weight = sum(np.log(max(p.score, 1e-6)) for p in triple)
-            adds_up = abs(net.value) + abs(tax.value) == abs(total.value)
-            weight += np.log(ADD_UP_WEIGHT) if adds_up else 0.0
+            if _adds_up(*(p.value for p in triple)):
+                weight += np.log(ADD_UP_WEIGHT)
             if weight > best_weight:
-                best, best_weight = (triple, adds_up), weight
-        if best is not None:
-            triple, adds_up = best
-            for name, chosen in zip(amounts, triple, strict=True):
-                picks[name] = replace(chosen, score=chosen.score + (1.0 if adds_up else 0.0))
+                best, best_weight = triple, weight
+        # Only three that add up overrule each field's own best choice.
+        if best is not None and _adds_up(*(p.value for p in best)):
+            for name, chosen in zip(amounts, best, strict=True):
+                picks[name] = replace(chosen, score=chosen.score + 1.0)
     return picks
+
+
+def _own_best_amounts(options: dict[str, list[Pick]]) -> dict[str, Pick]:
+    """Each amount field's own best, one printed amount to one field: the surest field
+    takes its amount first, the others their best amount left, or none."""
+    taken: set[int] = set()
+    chosen = {}
+    names = [name for name in FAMILIES["amount"] if name in options]
+    for name in sorted(names, key=lambda n: -options[n][0].score):
+        for option in options[name]:
+            if option.candidate is None or id(option.candidate) not in taken:
+                chosen[name] = option
+                if option.candidate is not None:
+                    taken.add(id(option.candidate))
+                break
+    return chosen
+
+
+def _adds_up(net, tax, total) -> bool:
+    """Net + tax = total, with a tax below the net and a total that is not zero."""
+    net, tax, total = abs(net), abs(tax), abs(total)
+    return bool(total) and tax < net and net + tax == total
 
 
 @dataclass
@@ -231,10 +287,10 @@ def analyse(words: list[Word], fmt: str = "pdf-text", method: str = "text") -> A
 def find_fields(words: list[Word], fmt: str = "pdf-text", method: str = "text"):
     """Header fields and lines from positioned words: the rules, then the model's ranking
     of the fields it was trained for. Returns an ExtractionResult."""
-    model = active_model()
     # The model learnt from and was calibrated on text layers; OCR's words (other errors,
     # other boxes) keep the rules until scans are in its training data.
-    if model is None or method != "text":
+    model = active_model() if method == "text" else None
+    if model is None:
         return extract_fields(words, fmt=fmt, method=method)
     analysis = analyse(words, fmt, method)
     result = analysis.rules
@@ -254,8 +310,20 @@ def active_model() -> FieldModel | None:
         return _override.model
     with _lock:
         if "shipped" not in _loaded:
-            _loaded["shipped"] = FieldModel.load() if MODEL_PATH.exists() else None
+            _loaded["shipped"] = _load_shipped()
     return _loaded["shipped"]
+
+
+def _load_shipped() -> FieldModel | None:
+    """The model file, or None where there is none or it cannot be read: the rules then
+    answer alone, and the log (and the system check ledgerline.E007) says why."""
+    if not MODEL_PATH.exists():
+        return None
+    try:
+        return FieldModel.load(MODEL_PATH)
+    except (OSError, ValueError):
+        log.exception("the field model %s cannot be read; the rules answer alone", MODEL_PATH)
+        return None
 
 
 @contextmanager

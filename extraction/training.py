@@ -31,7 +31,7 @@ from audit.models import AuditEvent
 from core.models import Invoice, Status
 from extraction.candidates import FAMILY_OF, RANKED_FIELDS
 from extraction.layout import Word
-from extraction.ranker import Analysis, FieldModel, FieldRanker, analyse, pick
+from extraction.ranker import KINDS, Analysis, FieldModel, FieldRanker, analyse, pick
 from extraction.readers.pdf_text import pdf_words
 from extraction.types import AMOUNT_FIELDS, DATE_FIELDS
 
@@ -57,10 +57,7 @@ LIGHTGBM_PARAMS = {
     "deterministic": True,
 }
 LIGHTGBM_ROUNDS = 80
-REAL_WEIGHT = 3.0
-# What a field may be answered by, simplest first: on a tie in measured accuracy the
-# simpler one is kept.
-KINDS = ("rules", "logistic", "lightgbm")  # a real document counts as much as three generated ones
+REAL_WEIGHT = 3.0  # a real document counts as much as three generated ones
 
 
 @dataclass
@@ -196,10 +193,15 @@ def _words(value) -> str:
 
 def folds(documents: list[LabelledDocument], k: int = 5):
     """[(training, held out)] with every group in exactly one held-out part; groups are
-    dealt largest first to the smallest part, so the parts are of similar size."""
+    dealt largest first to the smallest part, so the parts are of similar size. Raises
+    ValueError with fewer than two groups: nothing could be held out of training."""
     groups: dict[str, list[LabelledDocument]] = {}
     for document in documents:
         groups.setdefault(document.group, []).append(document)
+    if len(groups) < 2:
+        raise ValueError(
+            f"{len(groups)} layout or issuer group(s): cross-validation needs at least two"
+        )
     parts: list[list[LabelledDocument]] = [[] for _ in range(min(k, len(groups)))]
     for _, members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         min(parts, key=len).extend(members)
@@ -268,8 +270,9 @@ def choose_kind(documents: list[LabelledDocument], name: str, inner, kinds=KINDS
             for document in held
             if (answer := top_answer(model, document, name)) is not None
         )
-    kind = max(kinds, key=lambda k: (measured[k], -kinds.index(k))) if inner else kinds[-1]
-    return kind, measured, models[kind]
+    # Without inner folds nothing was measured: the rules stand.
+    kind = max(kinds, key=lambda k: (measured[k], -kinds.index(k))) if inner else "rules"
+    return kind, measured, models.get(kind, [])
 
 
 def _fit(
@@ -278,6 +281,9 @@ def _fit(
     if kind == "rules":
         return FieldRanker(features=[], kind=kind)
     names, matrix, labels, weights = examples(documents, name, features)
+    if len(set(labels.tolist())) < 2:
+        # No right (or no wrong) candidate to learn from: the rules answer for the field.
+        return FieldRanker(features=[], kind="rules")
     ranker = FieldRanker(features=names, kind=kind)
     if kind == "lightgbm":
         data = lightgbm.Dataset(matrix, labels, weight=weights, free_raw_data=False)
@@ -318,7 +324,7 @@ def train(documents: list[LabelledDocument], kinds=KINDS, fields=RANKED_FIELDS) 
     chosen kind is fitted on everything, and its calibration is fitted on the inner folds'
     picks, made as `FieldModel.apply` makes them (net, tax and total together)."""
     real = [d for d in documents if d.real]
-    inner = folds(real, k=3) if len({d.group for d in real}) > 1 else []
+    inner = folds(real, k=3) if len({d.group for d in real}) > 1 else []  # else: rules
     kinds_chosen, measured = {}, {}
     fold_rankers: list[dict[str, FieldRanker]] = [{} for _ in inner]
     for name in fields:
@@ -334,7 +340,7 @@ def train(documents: list[LabelledDocument], kinds=KINDS, fields=RANKED_FIELDS) 
                 scores[name].append(chosen.score)
                 right[name].append(int(same(name, document.truth.get(name), chosen.value)))
     for name, ranker in rankers.items():
-        if len(set(right[name])) == 2:
+        if right[name]:
             isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
             isotonic.fit(scores[name], right[name])
             ranker.calibration_x = [float(x) for x in isotonic.X_thresholds_]

@@ -1,7 +1,9 @@
 """Small builders for the domain; each returns saved objects with sensible defaults."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+
+from fpdf import FPDF
 
 from core.demo_documents import DemoInvoice, DemoLine
 from core.models import (
@@ -130,3 +132,25 @@ def page(*rows, size=10.0) -> list[Word]:
                 words.append(Word(token, 1, x, y, x + width, y + size))
                 x += width + size * 0.28
     return words
+
+
+def long_itemised_pdf(pages: int, rows: int = 50) -> bytes:
+    """A text PDF of `pages` pages of line items, each with a unit price and an amount."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))
+    pdf.set_font("Helvetica", "", 8)
+    item = 0
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.text(15, 12, "Telco Services AG - Invoice TS-2026-77")
+        for row in range(rows):
+            y = 20 + row * 5
+            item += 1
+            for x, text in (
+                (15, f"Line {item:05d}"),
+                (60, f"Call to +49 30 {1000 + item}"),
+                (140, f"{(item * 37) % 9000 + 1},{item % 100:02d}"),
+                (175, f"{(item * 53) % 90000 + 1},{(item * 7) % 100:02d}"),
+            ):
+                pdf.text(x, y, text)
+    return bytes(pdf.output())

@@ -17,6 +17,7 @@ from django.conf import settings
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfpage import PDFPage
 
+from extraction.fields import extract_fields
 from extraction.layout import Word
 from extraction.ocr import MAX_OCR_SIDE, OCR_DPI, max_ocr_pages, read_pages
 from extraction.ranker import find_fields
@@ -49,7 +50,8 @@ class PdfTextReader:
         if not scanned:
             return find_fields(words, fmt="pdf-text")
         fmt = "pdf-ocr" if len(scanned) == len(pages) else "pdf-mixed"
-        result = find_fields(words, fmt=fmt)
+        # The rules alone: the field ranker has not learnt OCR's words (extraction.ranker).
+        result = extract_fields(words, fmt=fmt)
         # The fields are found in one pass over the words of every page, so a label on one
         # page can be confirmed by amounts on another as with any PDF; afterwards each
         # field names how the page it came from was read.

@@ -17,9 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from extraction.candidates import RANKED_FIELDS
-from extraction.ranker import MODEL_PATH
+from extraction.ranker import KINDS, MODEL_PATH
 from extraction.training import (
-    KINDS,
     corpus_documents,
     correction_documents,
     cross_validate,
@@ -61,7 +60,11 @@ class Command(BaseCommand):
         )
         if not options["no_cv"]:
             for kinds in (("rules",), KINDS):
-                self.report(" + ".join(kinds), cross_validate(real, extra, kinds))
+                try:
+                    answers = cross_validate(real, extra, kinds)
+                except ValueError as exc:
+                    raise CommandError(f"{exc} (or give --no-cv)") from exc
+                self.report(" + ".join(kinds), answers)
         model = train([*real, *extra])
         model.save(options["out"])
         self.stdout.write(f"kinds chosen: {model.about['kinds']}")
