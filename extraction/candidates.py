@@ -188,6 +188,17 @@ def document_candidates(
             candidate.features["computed"] = 1.0
             found[family].append(candidate)
     _value_features(found, lines_sum)
+    # How far, in lines, a date or amount stands from where the rules found the invoice
+    # number: the header's dates sit around it, the totals far below.
+    number = rules.get("invoice_number")
+    if number is not None and number.provenance.bbox:
+        anchor = _line_at(lines, number.provenance.page or 1, number.provenance.bbox)
+        for candidates in (found[DATE], found[AMOUNT]):
+            for candidate in candidates:
+                same_page = lines[anchor].page == candidate.page
+                candidate.features["lines_from_number"] = float(
+                    min(abs(candidate.line - anchor), 30) if same_page else 30
+                )
     for family, candidates in found.items():
         for candidate in candidates:
             for name in FAMILIES[family]:

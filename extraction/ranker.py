@@ -169,9 +169,14 @@ class FieldModel:
     def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> None:
         """Replace the ranked fields of `result` with the model's picks, each with the
         calibrated probability that it is right; a pick below ABSTAIN_BELOW is dropped, and
-        one of UNSURE_LEFT_EMPTY below EXTRACTION_MIN_CONFIDENCE too."""
+        one of UNSURE_LEFT_EMPTY below EXTRACTION_MIN_CONFIDENCE too. A pick with no word
+        beside it that says what it is, and (amounts) no sum that confirms it, is a guess
+        whatever the model thinks: it stays under UNMEASURED (a delivery note's weight is
+        no invoice total)."""
         for name, chosen in pick(self.rankers, analysis).items():
             probability = round(self.rankers[name].probability(chosen.score), 4)
+            if not _has_evidence(name, chosen):
+                probability = min(probability, UNMEASURED)
             floor = ABSTAIN_BELOW
             if name in UNSURE_LEFT_EMPTY:
                 floor = max(floor, settings.EXTRACTION_MIN_CONFIDENCE)
@@ -234,6 +239,25 @@ def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pic
             for name, chosen in zip(amounts, best, strict=True):
                 picks[name] = replace(chosen, score=chosen.score + 1.0)
     return picks
+
+
+def _has_evidence(name: str, chosen: "Pick") -> bool:
+    """Whether a label or keyword stands beside, before or above the picked value, the sums
+    confirm it (score raised by 1 in `pick`), or the rules computed it from words (a due
+    date from the payment terms). Amounts and numbers only: names are found by place, and
+    dates (often in a sentence of terms) by their kind; on a document that is no invoice the
+    total is capped here, and that alone sends it to a person."""
+    if FAMILY_OF[name] in ("name", "date") or chosen.candidate is None:
+        return True
+    if name in FAMILIES["amount"] and chosen.score >= 1.0:
+        return True
+    if chosen.candidate.features.get("computed"):
+        return True  # a due date from the payment terms' words
+    return any(
+        feature.startswith(("label_same_", "label_left_", "label_above_", "kw_same_", "kw_left_"))
+        or feature.startswith(("kw_above_", "kw_near_"))
+        for feature in chosen.candidate.features
+    )
 
 
 def _own_best_amounts(options: dict[str, list[Pick]]) -> dict[str, Pick]:
