@@ -29,7 +29,6 @@ from pathlib import Path
 
 import lightgbm
 import numpy as np
-from django.conf import settings
 from scipy.special import expit
 
 from extraction.candidates import FAMILIES, FAMILY_OF, RANKED_FIELDS, Candidate
@@ -45,19 +44,16 @@ MODEL_PATH = Path(__file__).resolve().parent / "model" / "field_ranker.json"
 # A best candidate less likely than this to be right is no answer: an empty field goes to
 # a person as MISSING_FIELD, which is better than a wrong value.
 ABSTAIN_BELOW = 0.15
-# Net, tax and total are chosen together from this many best candidates each; three that
-# add up weigh this many times more than three that do not.
-TOP_AMOUNTS = 5
+# Each field's answer is chosen from its this many best candidates (one printed value fills
+# one field); net, tax and total together, where three that add up weigh this many times
+# more than three that do not.
+TOP_OPTIONS = 5
 ADD_UP_WEIGHT = 20.0
 MAX_PROBABILITY = 0.99
 # A ranker with no calibration (trained where nothing could be held out) has shown nothing:
 # its answers stay under any sensible EXTRACTION_MIN_CONFIDENCE.
 UNMEASURED = 0.5
 KINDS = ("rules", "logistic", "lightgbm")
-# Fields an invoice need not print (matching does not require them), where a guess would
-# send a clean invoice to a person: below EXTRACTION_MIN_CONFIDENCE they are left empty.
-# Many invoices print no due date; the model's best date is then often the issue date.
-UNSURE_LEFT_EMPTY = ("due_date",)
 
 
 @dataclass
@@ -168,8 +164,9 @@ class FieldModel:
 
     def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> None:
         """Replace the ranked fields of `result` with the model's picks, each with the
-        calibrated probability that it is right; a pick below ABSTAIN_BELOW is dropped, and
-        one of UNSURE_LEFT_EMPTY below EXTRACTION_MIN_CONFIDENCE too. A pick with no word
+        calibrated probability that it is right; a pick below ABSTAIN_BELOW is dropped. An
+        unsure one stays, with its confidence, for a person to check: an invoice posted
+        without a due date it prints is as wrong as one with a wrong date. A pick with no word
         beside it that says what it is, and (amounts) no sum that confirms it, is a guess
         whatever the model thinks: it stays under UNMEASURED (a delivery note's weight is
         no invoice total)."""
@@ -177,10 +174,7 @@ class FieldModel:
             probability = round(self.rankers[name].probability(chosen.score), 4)
             if not _has_evidence(name, chosen):
                 probability = min(probability, UNMEASURED)
-            floor = ABSTAIN_BELOW
-            if name in UNSURE_LEFT_EMPTY:
-                floor = max(floor, settings.EXTRACTION_MIN_CONFIDENCE)
-            if probability < floor:
+            if probability < ABSTAIN_BELOW:
                 result.fields.pop(name, None)
             elif chosen.candidate is None:
                 result.fields[name] = replace(chosen.ruled, confidence=probability)
@@ -201,8 +195,9 @@ class Pick:
 
 
 def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pick]:
-    """Each field's best answer. Net, tax and total are chosen together: among the
-    TOP_AMOUNTS best of each, three different printed amounts whose scores' product is
+    """Each field's best answer, one printed value to one field (`_own_best`). Net, tax
+    and total are chosen together: among the
+    TOP_OPTIONS best of each, three different printed amounts whose scores' product is
     highest, where three that add up (|net| + |tax| = |total|, a tax below the net, a total
     that is not zero) count ADD_UP_WEIGHT times as much; unless the best three add up, each
     field keeps its own best."""
@@ -216,12 +211,13 @@ def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pic
         candidates = analysis.candidates[FAMILY_OF[name]]
         if candidates:
             scores = ranker.scores(ranker.matrix(candidates))
-            order = np.argsort(-scores, kind="stable")[:TOP_AMOUNTS]
+            order = np.argsort(-scores, kind="stable")[:TOP_OPTIONS]
             options[name] = [
                 Pick(candidates[i].value, float(scores[i]), candidates[i]) for i in order
             ]
-    picks = {name: found[0] for name, found in options.items() if name not in FAMILIES["amount"]}
-    picks.update(_own_best_amounts(options))
+    picks = {}
+    for names in FAMILIES.values():
+        picks.update(_own_best(options, names))
     amounts = FAMILIES["amount"]
     if all(name in options for name in amounts):
         best, best_weight = None, -np.inf
@@ -260,13 +256,14 @@ def _has_evidence(name: str, chosen: "Pick") -> bool:
     )
 
 
-def _own_best_amounts(options: dict[str, list[Pick]]) -> dict[str, Pick]:
-    """Each amount field's own best, one printed amount to one field: the surest field
-    takes its amount first, the others their best amount left, or none."""
+def _own_best(options: dict[str, list[Pick]], names: tuple[str, ...]) -> dict[str, Pick]:
+    """Each of `names`' own best, one printed value to one field (a date is the issue or
+    the due date, an amount the net or the total): the surest field takes its value first,
+    the others their best value left among their TOP_OPTIONS, or none."""
     taken: set[int] = set()
     chosen = {}
-    names = [name for name in FAMILIES["amount"] if name in options]
-    for name in sorted(names, key=lambda n: -options[n][0].score):
+    present = [name for name in names if name in options]
+    for name in sorted(present, key=lambda n: -options[n][0].score):
         for option in options[name]:
             if option.candidate is None or id(option.candidate) not in taken:
                 chosen[name] = option
