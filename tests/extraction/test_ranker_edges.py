@@ -2,11 +2,9 @@
 files, calibration edges, the joint net/tax/total pick, and training on thin data."""
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import numpy as np
 import pytest
 from fpdf import FPDF
 
@@ -28,6 +26,7 @@ from extraction.readers.pdf_text import pdf_words
 from extraction.training import LabelledDocument, cross_validate, ranked_result, train
 from extraction.types import SourceFile
 from tests.extraction.test_learning import kestrel_invoice
+from tests.extraction.test_ranker import _by_value
 from tests.factories import page
 
 KESTREL_TRUTH = {
@@ -58,23 +57,6 @@ def _use_model_file(monkeypatch, path):
     monkeypatch.setattr(ranker, "MODEL_PATH", path)
     monkeypatch.setattr(FieldModel.load.__func__, "__defaults__", (path,))
     monkeypatch.setattr(ranker, "_loaded", {})
-
-
-@dataclass
-class ByValue(FieldRanker):
-    """A ranker that scores candidates by their value from a table (0.01 if absent)."""
-
-    table: dict | None = None
-
-    def matrix(self, candidates):
-        return np.array([[float(abs(c.value))] for c in candidates])
-
-    def scores(self, matrix):
-        return np.array([self.table.get(round(value, 2), 0.01) for value in matrix[:, 0]])
-
-
-def _by_value(table):
-    return ByValue(features=["value"], kind="table", table=table)
 
 
 # --- the model file ----------------------------------------------------------------------
