@@ -1,6 +1,6 @@
 """Training the field ranker from labelled documents, cross-validated by layout.
 
-Labelled documents come from four places:
+Labelled documents come from three places:
 - real invoices in a labelled set (`files/` + `truth.jsonl`, as ../shared/data/realdev and
   wild-dev are laid out), grouped by their `layout` (template or issuer);
 - the generated corpus (tests/corpus), grouped by layout, when the checkout has it;
