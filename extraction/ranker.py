@@ -50,6 +50,12 @@ ABSTAIN_BELOW = 0.15
 TOP_OPTIONS = 5
 ADD_UP_WEIGHT = 20.0
 MAX_PROBABILITY = 0.99
+# LightGBM's OpenMP pool, once started, hangs any process forked after it (django-q2 forks
+# its workers from the cluster process, which runs the system checks): boosters are built
+# on first use only, never when a model is loaded, and predict on one thread (a page's few
+# hundred candidates need no second one).
+ONE_THREAD = 1
+_TREES_END = "end of trees"
 # A ranker with no calibration (trained where nothing could be held out) has shown nothing:
 # its answers stay under any sensible EXTRACTION_MIN_CONFIDENCE.
 UNMEASURED = 0.5
@@ -88,8 +94,9 @@ class FieldRanker:
             return np.zeros(0)
         if self.kind == "lightgbm":
             if self._booster is None:
+                # Built on first use, in the process that uses it: see ONE_THREAD.
                 self._booster = lightgbm.Booster(model_str=self.booster)
-            return self._booster.predict(matrix)
+            return self._booster.predict(matrix, num_threads=ONE_THREAD)
         standard = (matrix - np.array(self.mean)) / np.array(self.scale)
         return expit(standard @ np.array(self.coef) + self.intercept)
 
@@ -141,25 +148,20 @@ class FieldModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "FieldModel":
         """Raises OSError when the file cannot be read, ValueError when it is not a model
-        (not JSON, an unknown field or kind, a booster LightGBM cannot read)."""
+        (not JSON, an unknown field or kind, trees cut short). Builds no LightGBM booster
+        (see ONE_THREAD)."""
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
             rankers = {name: FieldRanker(**spec) for name, spec in payload["fields"].items()}
             for name, ranker in rankers.items():
                 if name not in RANKED_FIELDS or ranker.kind not in KINDS:
                     raise ValueError(f"field {name!r} of kind {ranker.kind!r} is not rankable")
-                if ranker.kind == "lightgbm":
-                    ranker._booster = lightgbm.Booster(model_str=ranker.booster)
+                if ranker.kind == "lightgbm" and _TREES_END not in ranker.booster:
+                    raise ValueError(f"field {name!r}: its trees are cut short")
                 if ranker.kind == "logistic" and not ranker.coef:
                     raise ValueError(f"field {name!r} has no coefficients")
             return cls(rankers, payload.get("about") or {})
-        except (
-            KeyError,
-            TypeError,
-            AttributeError,
-            ValueError,
-            lightgbm.basic.LightGBMError,
-        ) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"{path} is not a field model: {exc}") from exc
 
     def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> None:

@@ -2,6 +2,8 @@
 files, calibration edges, the joint net/tax/total pick, and training on thin data."""
 
 import json
+import os
+import signal
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -292,3 +294,21 @@ def test_a_broken_model_file_fails_the_system_check(monkeypatch, tmp_path):
     assert "cannot be read" in error.msg
     path.unlink()
     assert check_field_model(None) == []  # no model at all: the rules answer, as designed
+
+
+@pytest.mark.skipif(not MODEL_PATH.exists(), reason="no trained model shipped")
+def test_a_worker_forked_after_the_model_was_loaded_still_reads(tmp_path):
+    # django-q2 forks its workers from the cluster process, which loads the model in the
+    # system check: a LightGBM booster built before the fork hung every worker.
+    FieldModel.load(MODEL_PATH)
+    check_field_model(None)
+    done = tmp_path / "done"
+    pid = os.fork()
+    if pid == 0:  # the worker: read one invoice, or be stopped after 60 s
+        signal.alarm(60)
+        extract_source(SourceFile("k.pdf", kestrel_invoice("DK-2026-0042")))
+        done.write_text("read")
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    assert done.read_text() == "read"
