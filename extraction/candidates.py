@@ -509,10 +509,6 @@ def _near_identifiers(candidate: Candidate, identifiers: list[Candidate]) -> boo
     )
 
 
-def _same_name(a, b) -> bool:
-    return str(a).casefold() == str(b).casefold()
-
-
 def _same_value(a, b) -> bool:
     if isinstance(a, Decimal) and isinstance(b, Decimal):
         return abs(a) == abs(b)
