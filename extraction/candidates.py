@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from extraction.labels import DOCUMENT_TITLES, match_label
+from extraction.labels import DOCUMENT_TITLES, is_label_only, match_label
 from extraction.layout import Box, Line, Segment
 from extraction.parsing import Conventions, parse_amount, parse_date, vat_ids_in
 from extraction.parties import own_identity
@@ -278,6 +278,8 @@ def _looks_like_name(text: str) -> bool:
         and not re.fullmatch(r"[A-Z]{2,3}", text)
         and not re.search(r"@|www\.|https?:|\bpage\b|\bseite\b", text, re.IGNORECASE)
         and not text.rstrip().endswith(":")
+        # A heading or label alone ("Verkäufer", "DODAVATEL", "Items") is never a name.
+        and not is_label_only(text)
     )
 
 

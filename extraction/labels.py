@@ -51,7 +51,7 @@ LABELS = {
         r"invoice\s+date",
         r"bill\s+date",
         r"date\s+of\s+(?:invoice|issue|bill)",
-        r"(?:issue|issued)\s+(?:date|on)",
+        r"(?:issue|issued|issuing)\s+(?:date|on)",
         r"rechnungsdatum",
         r"date\s+de\s+(?:la\s+)?facture",
         r"date\s+d'émission",
@@ -175,12 +175,19 @@ BUYER_LABELS = re.compile(
     re.IGNORECASE,
 )
 DOCUMENT_TITLES = re.compile(rf"^{TITLE}(?![^\W\d_])", re.IGNORECASE)
-# Labels of what the header fields do not hold (currency, bank, contact, page): alone, or
-# with a colon, such a phrase is a label and never a name.
+# Labels of what the header fields do not hold (currency, bank, contact, page), the
+# headings of the parties' blocks (seller or buyer) and of the line items' columns: alone,
+# or with a colon, such a phrase is a label and never a name.
 _OTHER_LABELS = re.compile(
     r"(?:currency|währung|devise|valuta|moneda|divisa|moeda|iban|bic|swift(?:\s+code)?|bank|"
     r"account(?:\s+(?:name|no\.?|number))?|kontoname|kontonummer|konto|tel(?:ephone|efon)?\.?|"
-    r"phone|fax|e-?mail|web(?:site)?|page|seite|page\s+\d+|seite\s+\d+)",
+    r"phone|fax|e-?mail|web(?:site)?|page|seite|page\s+\d+|seite\s+\d+|"
+    r"seller|vendor|supplier|issuer|from|verkäufer|lieferant|aussteller|rechnungssteller|"
+    r"fournisseur|vendeur|émetteur|proveedor|emisor|fornitore|leverancier|verkoper|myyjä|"
+    r"dodavatel|sprzedawca|prodávající|buyer|customer|client|käufer|kunde|acheteur|"
+    r"odběratel|nabywca|kupující|ostaja|asiakas|"
+    r"items?|description|qty|quantity|beschreibung|bezeichnung|désignation|artikel|"
+    r"position|pos\.?)",
     re.IGNORECASE,
 )
 
@@ -190,6 +197,17 @@ _COMPILED = [
     for priority, label in enumerate(labels)
 ]
 _HALVES = re.compile(r"\s+/\s+")
+# A preceding invoice's number or date (EN 16931 BT-25, BT-26, printed on credit notes and
+# corrected invoices) is labelled as this invoice's, then a word says whose: "N° de facture
+# associée", "Date de facture d'origine", "Invoice number (original)", "Rechnungsnummer
+# ursprünglich". Such a label names a field of its own, "preceding_<field>".
+_PRECEDING = re.compile(
+    r"^\(?(?:associ[ée]+s?|pr[ée]c[ée]dente?s?|d'origine|initiale?s?|originale?s?|"
+    r"rectifi[ée]+s?|corrig[ée]+s?|preceding|previous|related|referenced|"
+    r"urspr[üu]nglich\w*|vorherig\w*|storniert\w*)\)?(?=\W|$)\s*[:.]?\s*",
+    re.IGNORECASE,
+)
+PRECEDING_OF = ("invoice_number", "invoice_date")
 
 
 @dataclass(frozen=True)
@@ -247,4 +265,13 @@ def _match(collapsed: str) -> LabelMatch | None:
             # The value keeps its case: invoice numbers are not lower-case.
             rest = collapsed[found.start("rest") :]
             best = LabelMatch(name, priority, found.end(1), rest)
+    if best is not None and best.field in PRECEDING_OF:
+        whose = _PRECEDING.match(best.rest)
+        if whose:
+            return LabelMatch(
+                f"preceding_{best.field}",
+                best.priority,
+                best.length + whose.end(),
+                best.rest[whose.end() :],
+            )
     return best

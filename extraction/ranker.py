@@ -78,6 +78,9 @@ class FieldRanker:
     scale: list[float] | None = None
     calibration_x: list[float] | None = None
     calibration_y: list[float] | None = None
+    # What the calibration maps: the pick's score less this many times its runner-up's
+    # (0 in model files from before the runner-up was weighed).
+    runner_up_weight: float = 0.0
 
     def __post_init__(self):
         self._booster = None
@@ -100,10 +103,17 @@ class FieldRanker:
         standard = (matrix - np.array(self.mean)) / np.array(self.scale)
         return expit(standard @ np.array(self.coef) + self.intercept)
 
+    def margin(self, chosen: "Pick") -> float:
+        """What the calibration maps for `chosen`: its score less `runner_up_weight` times
+        the score of the best other value for the field. A value that barely beats another
+        is less sure than its score alone says (two dates at 0.87 and 0.82, an invoice
+        number tied with a date)."""
+        return chosen.score - self.runner_up_weight * chosen.runner_up
+
     def probability(self, score: float) -> float:
-        """The calibrated probability that the best candidate, scoring `score`, is right;
-        never above MAX_PROBABILITY, as a few dozen held-out answers cannot show more, and
-        never above UNMEASURED without a calibration."""
+        """The calibrated probability that the best candidate is right, given `score` (its
+        `margin`); never above MAX_PROBABILITY, as a few dozen held-out answers cannot show
+        more, and never above UNMEASURED without a calibration."""
         if not self.calibration_x:
             return min(float(score), UNMEASURED)
         xs, ys = self.calibration_x, self.calibration_y
@@ -124,6 +134,7 @@ class FieldRanker:
             "scale": self.scale,
             "calibration_x": self.calibration_x,
             "calibration_y": self.calibration_y,
+            "runner_up_weight": self.runner_up_weight,
         }
 
 
@@ -173,7 +184,8 @@ class FieldModel:
         whatever the model thinks: it stays under UNMEASURED (a delivery note's weight is
         no invoice total)."""
         for name, chosen in pick(self.rankers, analysis).items():
-            probability = round(self.rankers[name].probability(chosen.score), 4)
+            ranker = self.rankers[name]
+            probability = round(ranker.probability(ranker.margin(chosen)), 4)
             if not _has_evidence(name, chosen):
                 probability = min(probability, UNMEASURED)
             if probability < ABSTAIN_BELOW:
@@ -186,14 +198,15 @@ class FieldModel:
 
 @dataclass(frozen=True)
 class Pick:
-    """A field's answer before calibration. `score` is what the calibration maps: the
-    ranker's score (the rules' confidence for kind "rules"), plus 1 where the net, tax and
-    total picked add up."""
+    """A field's answer before calibration: the ranker's `score` (the rules' confidence for
+    kind "rules"), plus 1 where the net, tax and total picked add up, and `runner_up`, the
+    best score of another value among the field's options (0 when none)."""
 
     value: object
     score: float
     candidate: Candidate | None = None  # None: the rules' answer, `ruled`
     ruled: ExtractedField | None = None
+    runner_up: float = 0.0
 
 
 def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pick]:
@@ -236,7 +249,13 @@ def pick(rankers: dict[str, FieldRanker], analysis: "Analysis") -> dict[str, Pic
         if best is not None and _adds_up(*(p.value for p in best)):
             for name, chosen in zip(amounts, best, strict=True):
                 picks[name] = replace(chosen, score=chosen.score + 1.0)
-    return picks
+    return {
+        name: replace(
+            chosen,
+            runner_up=max((o.score for o in options[name] if o.value != chosen.value), default=0.0),
+        )
+        for name, chosen in picks.items()
+    }
 
 
 def _has_evidence(name: str, chosen: "Pick") -> bool:

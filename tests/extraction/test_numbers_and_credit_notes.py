@@ -150,7 +150,48 @@ def test_a_title_before_a_date_page_count_or_words_is_no_number_label(printed):
     assert match_label(printed) is None
 
 
-@pytest.mark.parametrize("printed", ["Währung:", "Währung", "Devise", "Currency", "Moneda :"])
+@pytest.mark.parametrize(
+    ("printed", "field", "value"),
+    [
+        ("N° de facture associée : FA-2025-903", "preceding_invoice_number", "FA-2025-903"),
+        ("Date de facture associée : 01/12/2025", "preceding_invoice_date", "01/12/2025"),
+        ("Invoice date (original): 2025-12-01", "preceding_invoice_date", "2025-12-01"),
+        ("Rechnungsnummer ursprünglich R-77", "preceding_invoice_number", "R-77"),
+        ("Invoice number previous: INV-9", "preceding_invoice_number", "INV-9"),
+    ],
+)
+def test_a_preceding_invoice_reference_is_not_this_invoices_label(printed, field, value):
+    """EN 16931 BT-25/BT-26: the invoice a credit note or correction refers to is labelled
+    like this one's, with a word that says whose."""
+    found = match_label(printed)
+
+    assert (found.field, found.rest) == (field, value)
+
+
+def test_issuing_date_labels_the_invoice_date():
+    found = match_label("Issuing Date: 2026-03-10")
+
+    assert (found.field, found.rest) == ("invoice_date", "2026-03-10")
+
+
+def test_the_invoice_date_is_not_the_associated_invoices_date():
+    words = page(
+        (40, (50, "Rivière Outillage SARL"), (350, "FACTURE N° : FA-2026-014")),
+        (55, (350, "Date : 31/01/2026")),
+        (200, (50, "N° de facture associée : FA-2025-903")),
+        (215, (50, "Date de facture associée : 01/12/2025")),
+    )
+
+    found = extract_fields(words)
+
+    assert found.value("invoice_number") == "FA-2026-014"
+    assert str(found.value("invoice_date")) == "2026-01-31"
+
+
+@pytest.mark.parametrize(
+    "printed",
+    ["Währung:", "Währung", "Devise", "Currency", "Moneda :", "DODAVATEL", "Verkäufer:", "Items"],
+)
 def test_a_label_alone_is_never_the_vendor_name(printed):
     words = page((40, (50, printed)), size=20) + page(
         (80, (50, "Kleinfeld Werkzeuge GmbH")), (95, (50, "Amselweg 4, 79098 Freiburg"))

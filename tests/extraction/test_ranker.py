@@ -24,6 +24,7 @@ from extraction.ranker import (
 from extraction.readers.pdf_text import pdf_words
 from extraction.training import (
     LabelledDocument,
+    calibration,
     corpus_documents,
     correction_documents,
     folds,
@@ -217,6 +218,33 @@ def test_net_tax_and_total_are_chosen_together_so_that_they_add_up():
         Decimal("178.50"),
     ]
     assert picks["net_amount"].score == pytest.approx(1.5)  # the sums add 1 before calibration
+
+
+def test_a_value_that_barely_beats_another_is_less_sure_than_a_clear_winner():
+    analysis = analyse(pdf_words(kestrel_invoice("DK-2026-0042")))
+    close = _by_value({150.0: 0.9, 178.5: 0.85})
+    clear = _by_value({150.0: 0.9, 178.5: 0.05})
+    for ranker in (close, clear):
+        ranker.runner_up_weight = 0.5
+        ranker.calibration_x, ranker.calibration_y = [0.0, 1.0], [0.0, 1.0]
+
+    tight = pick({"net_amount": close}, analysis)["net_amount"]
+    wide = pick({"net_amount": clear}, analysis)["net_amount"]
+
+    assert tight.value == wide.value == Decimal("150.00")
+    assert (tight.runner_up, wide.runner_up) == (0.85, 0.05)
+    assert close.probability(close.margin(tight)) < clear.probability(clear.margin(wide))
+    assert clear.margin(wide) == pytest.approx(0.875)
+
+
+def test_a_few_right_answers_cannot_show_certainty():
+    """Laplace's rule of succession on each isotonic block: five of five right is 6/7."""
+    xs, ys = calibration([0.2, 0.3, 0.4, 0.8, 0.9, 0.95, 0.97, 0.99], [0, 0, 0, 1, 1, 1, 1, 1])
+
+    assert ys[0] == pytest.approx(1 / 5, abs=1e-4)  # three wrong: (0 + 1) / (3 + 2)
+    assert ys[-1] == pytest.approx(6 / 7, abs=1e-4)
+    assert ys == sorted(ys)
+    assert (xs[0], xs[-1]) == (0.2, 0.99)
 
 
 @pytest.mark.parametrize(("score", "kept"), [(0.5, True), (0.1, False)])
