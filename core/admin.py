@@ -1,8 +1,13 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin import ReadOnlyAdmin
+from audit import changes
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 from core import roles
 from core.models import (
     ApiToken,
@@ -19,21 +24,77 @@ from core.models import (
     PurchaseOrderLine,
     Vendor,
 )
+from core.validators import visible_text
+
+# Users and their roles (groups, core.roles) are audited like master data: who may approve
+# is as much a control as whom the company pays.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+class UserNamesForm(UserChangeForm):
+    """A person's names refuse bidi controls and control characters (core.validators), as
+    every other name does; the username's own validator already allows none."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            if name in self.fields:
+                self.fields[name].validators.append(visible_text)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    audit_kind = "user"
+    form = UserNamesForm
+    audit_hidden = ("password",)
+
+    def audit_key(self, obj) -> str:
+        return obj.get_username()
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's own page for setting a password saves without save_model: audited
+        here, the password as "(hidden)"."""
+        user = self.get_object(request, unquote(id))
+        before = self._audit_values(user)
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST":
+            user.refresh_from_db()
+            changed = changes.diff(before, self._audit_values(user))
+            if changed:
+                self._audit(request, user, changes.UPDATED, changed)
+        return response
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    audit_kind = "role"
 
 
 @admin.register(Vendor)
-class VendorAdmin(SimpleHistoryAdmin):
+class VendorAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    """Vendors as the API keeps them; every change (bank details included) is a
+    masterdata.vendor_* event, each field from and to. An IBAN changed here is the one
+    invoices are compared with: an invoice asking for payment elsewhere is held with
+    BANK_DETAILS_CHANGED and needs two approvers (matching.engine)."""
+
+    audit_kind = "vendor"
     list_display = ["name", "vat_id", "iban", "external_id", "currency", "automation_level"]
     list_filter = ["automation_level"]
     search_fields = ["name", "vat_id", "iban", "external_id"]
     # Moved on the trust ladder only from the vendor's page, where the reason is audited.
     readonly_fields = ["automation_level", "automation_changed_at"]
 
+    def audit_key(self, obj) -> str:
+        return obj.external_id or f"#{obj.pk}"
+
 
 @admin.register(OwnIdentity)
-class OwnIdentityAdmin(SimpleHistoryAdmin):
+class OwnIdentityAdmin(AuditedAdmin, SimpleHistoryAdmin):
     """The company's own names, VAT ids, IBANs and addresses beyond the COMPANY_* settings:
     never taken for a vendor's. Extraction sees a change within a minute."""
+
+    audit_kind = "own_identity"
 
     list_display = ["kind", "value", "note"]
     list_filter = ["kind"]
@@ -46,7 +107,9 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SimpleHistoryAdmin):
+class PurchaseOrderAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    audit_kind = "purchase_order"
+    audit_lines = {"lines": lambda line: line.line_no}
     list_display = ["number", "vendor", "currency", "order_date", "status"]
     list_filter = ["status"]
     search_fields = ["number", "vendor__name"]
@@ -59,7 +122,10 @@ class GoodsReceiptLineInline(admin.TabularInline):
 
 
 @admin.register(GoodsReceipt)
-class GoodsReceiptAdmin(SimpleHistoryAdmin):
+class GoodsReceiptAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    audit_kind = "receipt"
+    # Keyed by the PO line it receives, as the API names a receipt's lines.
+    audit_lines = {"lines": lambda line: line.po_line.line_no}
     list_display = ["number", "purchase_order", "received_on"]
     search_fields = ["number", "purchase_order__number"]
     inlines = [GoodsReceiptLineInline]
@@ -122,7 +188,9 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(SimpleHistoryAdmin):
+class MailboxAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    audit_kind = "mailbox"
+    audit_hidden = ("password",)
     list_display = ["name", "username", "host", "folder", "enabled", "last_polled_at", "last_error"]
     readonly_fields = ["last_polled_at", "last_error"]
 

@@ -6,4 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Accounts payable"
 
     def ready(self):
-        from core import checks  # noqa: F401  (registers the system checks)
+        from core import (
+            checks,  # noqa: F401  (registers the system checks)
+            signin,  # noqa: F401  (audits sign-in lockouts)
+        )

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
 from matching.models import MatchRun, ToleranceRule
 
 
 @admin.register(ToleranceRule)
-class ToleranceRuleAdmin(SimpleHistoryAdmin):
-    """Tolerances as data: every change raises the version and is kept in the history."""
+class ToleranceRuleAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    """Tolerances as data: every change raises the version and is kept in the history, and
+    is a masterdata.tolerance_rule_* event in the audit chain."""
+
+    audit_kind = "tolerance_rule"
 
     list_display = [
         "__str__",

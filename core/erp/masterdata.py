@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.db import transaction
 
-from audit import chain
+from audit import changes as audited
 from core.identifiers import compact_identifier
 from core.models import (
     GoodsReceipt,
@@ -25,8 +25,9 @@ from core.models import (
 )
 from core.models.masterdata import MatchMode
 from core.money import QUANTITY, RATE, UNIT_PRICE
+from core.validators import visible_lines, visible_text
 
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+CREATED, UPDATED, UNCHANGED = audited.CREATED, audited.UPDATED, "unchanged"
 # The ERP's keys: up to 64 characters, no slash (they are URL path segments), no control
 # characters, not "." or "..".
 KEY_PATTERN = r"^(?!\.{1,2}$)[^/\x00-\x1f\x7f]{1,64}$"
@@ -63,10 +64,10 @@ def _key() -> forms.RegexField:
 
 class VendorForm(forms.Form):
     external_id = _key()
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, validators=[visible_text])
     vat_id = forms.CharField(max_length=32, required=False)
     iban = forms.CharField(max_length=34, required=False)
-    address = forms.CharField(max_length=1000, required=False)
+    address = forms.CharField(max_length=1000, required=False, validators=[visible_lines])
     currency = forms.RegexField(r"^[A-Z]{3}$", required=False, error_messages={
         "invalid": "A currency is three capital letters (ISO 4217), e.g. EUR."})  # fmt: skip
     match_mode = forms.ChoiceField(choices=MatchMode.choices, required=False)
@@ -191,22 +192,14 @@ def _apply(obj, values: dict) -> dict:
         if value in (None, "") and before in (None, ""):
             continue
         if before != value:
-            changes[name] = {"from": _plain(before), "to": _plain(value)}
+            changes[name] = {"from": audited.plain(before), "to": audited.plain(value)}
             setattr(obj, name, value)
     return changes
 
 
-def _plain(value):
-    return value if isinstance(value, str | int | type(None)) else str(value)
-
-
 def _audit(kind: str, key: str, result: str, changes: dict, source: str) -> None:
     if result != UNCHANGED:
-        chain.record(
-            f"masterdata.{kind}_{result}",
-            actor=source,
-            payload={"kind": kind, "key": key, "changes": changes, "source": source},
-        )
+        audited.record_change(kind, key, result, changes, actor=source, source=source)
 
 
 def _with_lines(form_class, line_form, data, what: str) -> tuple[dict, list[dict]]:

@@ -20,6 +20,7 @@ from audit import chain
 from core.models.documents import Document
 from core.models.masterdata import PurchaseOrder, Vendor
 from core.money import MONEY, QUANTITY, RATE, UNIT_PRICE, currency_field
+from core.validators import visible_text
 
 # Sent after a transition commits: invoice_id, source and target statuses.
 status_changed = Signal()
@@ -93,6 +94,12 @@ class InvoiceQuerySet(models.QuerySet):
             == 1
         )
 
+    def renew(self, pk: int, worker: str) -> bool:
+        """Extend `worker`'s claim by another CLAIM_LEASE_SECONDS from now (the heartbeat of
+        a stage still running, core.pipeline); False when the claim is no longer its own."""
+        until = timezone.now() + timedelta(seconds=settings.CLAIM_LEASE_SECONDS)
+        return self.filter(pk=pk, claimed_by=worker).update(claimed_until=until) == 1
+
     def release(self, pk: int, worker: str) -> None:
         self.filter(pk=pk, claimed_by=worker).update(claimed_by="", claimed_until=None)
 
@@ -117,7 +124,9 @@ class Invoice(models.Model):
         choices=[("invoice", "invoice"), ("credit_note", "credit note")],
         default="invoice",
     )
-    vendor_name = models.CharField(max_length=200, blank=True)
+    # Refused with bidi controls or control characters where a clerk types it (the fields
+    # form); as read from a document it is kept as found, for the clerk to see.
+    vendor_name = models.CharField(max_length=200, blank=True, validators=[visible_text])
     vendor_vat_id = models.CharField("vendor VAT id", max_length=32, blank=True)
     vendor_iban = models.CharField("vendor IBAN", max_length=34, blank=True)
     invoice_number = models.CharField(max_length=64, blank=True, db_index=True)

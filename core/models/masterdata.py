@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from core.identifiers import compact_identifier, normalise_po_number
 from core.money import QUANTITY, RATE, UNIT_PRICE, cents, currency_field
+from core.validators import visible_lines, visible_text
 
 
 class MatchMode(models.TextChoices):
@@ -26,10 +27,10 @@ class AutomationLevel(models.TextChoices):
 
 
 class Vendor(models.Model):
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[visible_text])
     vat_id = models.CharField("VAT id", max_length=32, blank=True, db_index=True)
     iban = models.CharField("IBAN", max_length=34, blank=True, db_index=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, validators=[visible_lines])
     external_id = models.CharField(
         max_length=64, unique=True, null=True, blank=True, help_text="The vendor's id in the ERP"
     )
@@ -175,6 +176,7 @@ class OwnIdentity(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(
         max_length=300,
+        validators=[visible_text],
         help_text="An address as printed, its lines separated by commas: "
         "'Industriestr. 5, 80331 München'.",
     )
