@@ -2,13 +2,17 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from approvals.models import Approval, ApprovalRoute, ApprovalRule, Delegation, ReportingLine
-from audit.admin import ReadOnlyAdmin
+from audit.admin import AuditedAdmin, ReadOnlyAdmin
+from core import roles
 
 
 @admin.register(ApprovalRule)
-class ApprovalRuleAdmin(SimpleHistoryAdmin):
+class ApprovalRuleAdmin(AuditedAdmin, SimpleHistoryAdmin):
     """The approval policy as data: rules in priority order; every change raises the
-    version, kept in the history, and each route records the version it used."""
+    version, kept in the history and in the audit chain, and each route records the
+    version it used."""
+
+    audit_kind = "approval_rule"
 
     list_display = [
         "name", "priority", "active", "is_default", "min_amount", "max_amount", "vendor",
@@ -49,15 +53,25 @@ class ApprovalRouteAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SimpleHistoryAdmin):
+class DelegationAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    """Out-of-office delegations. As on the Away screen, only approvers are offered (and
+    the model's clean() refuses anyone else, whatever a form offered)."""
+
     list_display = ["principal", "delegate", "starts_on", "ends_on", "reason"]
     list_filter = ["starts_on"]
     search_fields = ["principal__username", "delegate__username"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("principal", "delegate"):
+            kwargs["queryset"] = roles.approvers()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(ReportingLine)
-class ReportingLineAdmin(SimpleHistoryAdmin):
+class ReportingLineAdmin(AuditedAdmin, SimpleHistoryAdmin):
     """Whom each person reports to: where their overdue approvals escalate."""
+
+    audit_kind = "reporting_line"
 
     list_display = ["user", "manager"]
     search_fields = ["user__username", "manager__username"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from approvals import policy
 from approvals.models import Approval, ApprovalRoute, ApprovalRule, Delegation
+from core import exception_codes
 from core.models import Invoice, Status
 from core.money import cents
 
@@ -51,15 +52,11 @@ def company_amount(invoice: Invoice) -> Decimal | None:
 
 
 def approvers_required(invoice: Invoice) -> int:
-    """Two when any finding on the invoice said so (bank details changed), else one."""
-    return max(
-        [1]
-        + [
-            int(details.get("approvers_required", 1))
-            for details in invoice.exceptions.values_list("details", flat=True)
-            if isinstance(details, dict)
-        ]
-    )
+    """Two when any finding on the invoice, open or resolved, is one that only two
+    different approvers may approve over (core.exception_codes: BANK_DETAILS_CHANGED),
+    else one."""
+    codes = set(invoice.exceptions.values_list("code", flat=True))
+    return 2 if codes & exception_codes.needing_two_approvers() else 1
 
 
 def routing_facts(invoice: Invoice, *, straight_through_possible: bool) -> policy.RoutingFacts:
@@ -295,27 +292,3 @@ def recipients(route: ApprovalRoute, day=None) -> list:
         .exclude(email="")
         .order_by("username")
     )
-
-
-def can_decide(invoice: Invoice, user) -> tuple[bool, str]:
-    """Whether the screen offers this user a decision, and if not, why (in words)."""
-    if invoice.status not in (Status.PENDING_APPROVAL, Status.NEEDS_REVIEW):
-        return False, ""
-    from approvals.decisions import SeparationOfDuties, separation_of_duties
-
-    route = open_route(invoice)
-    try:
-        if route is None:  # in review: approving starts the route the policy gives
-            first = plan(invoice, straight_through_possible=False).levels[0]
-            names = set(eligible(first.as_dict()))
-            away = Delegation.objects.active_on(timezone.localdate()).filter(
-                principal__username__in=names, delegate=user
-            )
-            if user.get_username() not in names and not away.exists():
-                return False, ""
-        else:
-            standing(route, user)
-        separation_of_duties(invoice, user)
-    except (NotEligible, SeparationOfDuties) as exc:
-        return False, str(exc)
-    return True, ""

@@ -24,6 +24,7 @@ from django.utils import timezone
 from approvals import chains
 from approvals.models import ApprovalRoute, ReportingLine
 from audit import chain
+from core import roles
 from core.models import Status
 
 ACTOR = "system:escalation"
@@ -125,9 +126,11 @@ def escalate(route: ApprovalRoute, now) -> None:
 
 def _escalation_targets(route: ApprovalRoute, waiting: list[str]) -> list[dict]:
     """Who is added: managers of the late people, else the next level, else admins;
-    never someone who may decide the level already."""
+    never someone who may decide the level already, and only people who hold the approve
+    permission (a manager who may not approve is passed over, issue 16)."""
     level = route.current
     known = set(chains.eligible(level)) | {entry["user"] for entry in level["added"]}
+    may_approve = set(roles.approvers().values_list("username", flat=True))
     targets = []
     if level["escalate_to"] == "manager":
         lines = ReportingLine.objects.filter(
@@ -142,7 +145,9 @@ def _escalation_targets(route: ApprovalRoute, waiting: list[str]) -> list[dict]:
                     f"{level['sla_hours']} h",
                 }
             )
-    targets = [entry for entry in targets if entry["user"] not in known]
+    targets = [
+        entry for entry in targets if entry["user"] not in known and entry["user"] in may_approve
+    ]
     if targets:
         return targets
     if route.level + 1 < len(route.levels):
@@ -156,7 +161,7 @@ def _escalation_targets(route: ApprovalRoute, waiting: list[str]) -> list[dict]:
     return [
         {"user": name, "for": late, "why": why}
         for name in people
-        if name not in known
+        if name not in known and name in may_approve
         for late in stands_for
     ]
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from approvals import chains
 from audit import chain
-from core import roles
+from core import exception_codes, roles
+from core.exception_codes import ExceptionCode
 from core.models import Invoice, InvoiceException, Status
 from core.models.invoices import actor_name
 
@@ -25,14 +26,21 @@ REASON_CODES = [
     ("rounding", "Rounding or unit difference"),
     ("other", "Other (see comment)"),
 ]
-# The findings a clerk may accept as a variance; the others are fixed or decided elsewhere.
-ACCEPTABLE = {"PRICE_VARIANCE", "QTY_VARIANCE", "OVER_BILLED", "NOT_RECEIVED", "TAX_MISMATCH"}
+# The findings a clerk may accept as a variance (core.exception_codes declares them); the
+# others are fixed, or decided by an approver.
+ACCEPTABLE = frozenset(code for code in ExceptionCode if code.variance)
 QUEUE = (Status.NEEDS_REVIEW, Status.PENDING_APPROVAL)
 
 
 def assign(invoices, to_user, *, by) -> int:
-    """Put invoices on a person's list (None: back to nobody's)."""
+    """Put invoices on a person's list (None: back to nobody's); returns how many moved.
+    Raises PermissionDenied when `by` does not work the queue, ValidationError when
+    `to_user` is not an active person who does (a compliance reader, say)."""
     _must(roles.can_work_queue(by), "Only clerks can assign invoices.")
+    if to_user is not None and not (to_user.is_active and roles.can_work_queue(to_user)):
+        raise ValidationError(
+            f"{to_user.get_username()} does not work the queue; assign invoices to a clerk."
+        )
     count = 0
     with transaction.atomic():
         for invoice in invoices:
@@ -61,7 +69,14 @@ def hold(invoice: Invoice, user, reason: str) -> None:
 
 
 def release(invoice: Invoice, user) -> None:
+    """Take a held invoice off hold. Raises ValidationError for one that is not held, or
+    no longer waits for a person (a posted invoice has nothing to release)."""
     _must(roles.can_work_queue(user), "Only clerks can release invoices.")
+    if invoice.status not in QUEUE or not invoice.hold_reason:
+        raise ValidationError(
+            f"Invoice {invoice} is not on hold ({invoice.get_status_display()}): there is "
+            "nothing to release."
+        )
     _set_hold(invoice, user, "", "invoice.released")
 
 
@@ -120,6 +135,9 @@ def send_for_approval(invoice: Invoice, user, comment: str = "") -> None:
     if invoice.status != Status.NEEDS_REVIEW:
         raise ValidationError("Only an invoice in review can be sent for approval.")
     open_codes = list(invoice.open_exceptions().values_list("code", flat=True))
+    refused = exception_codes.refusal(open_codes)
+    if refused:  # an approver could not approve it either
+        raise ValidationError(refused)
     if open_codes and not comment.strip():
         raise ValidationError(
             f"Sending it on with open exceptions ({', '.join(open_codes)}) needs a comment "
@@ -131,6 +149,45 @@ def send_for_approval(invoice: Invoice, user, comment: str = "") -> None:
         reason=comment.strip() or "Sent for approval",
         inputs={"open_exceptions": open_codes},
     )
+
+
+def release_duplicate(invoice: Invoice, user, comment: str) -> bool:
+    """The clerk checked the invoice named by an open DUPLICATE finding and it is another
+    invoice: the finding is resolved with the clerk's comment, and (separation of duties)
+    this clerk may not approve it, so a second person decides. Once nothing is open the
+    invoice goes on to an approver; returns whether it did. Raises ValidationError when
+    there is no open DUPLICATE or no comment."""
+    _must(roles.can_work_queue(user), "Only clerks can release a possible duplicate.")
+    if invoice.status != Status.NEEDS_REVIEW:
+        raise ValidationError("Only an invoice in review can be released as not a duplicate.")
+    if not comment.strip():
+        raise ValidationError("Say how you know it is not a duplicate (what you compared).")
+    findings = list(invoice.open_exceptions().filter(code=ExceptionCode.DUPLICATE))
+    if not findings:
+        raise ValidationError("There is no open DUPLICATE on this invoice.")
+    released = {"by": user.get_username(), "at": timezone.now().isoformat(),
+                "comment": comment.strip()}  # fmt: skip
+    with transaction.atomic():
+        for finding in findings:
+            finding.resolved_at = timezone.now()
+            finding.resolved_by = user
+            finding.details = {**finding.details, "released": released}
+            finding.save(update_fields=["resolved_at", "resolved_by", "details"])
+        chain.record(
+            "invoice.duplicate_released",
+            actor=actor_name(user),
+            invoice_id=invoice.pk,
+            payload={**released, "findings": [f.message for f in findings]},
+        )
+        if invoice.open_exceptions().exists():
+            return False
+        chains.request_approval(
+            invoice,
+            actor=user,
+            reason=f"Not a duplicate ({comment.strip()}); an approver decides",
+            inputs={"released_duplicate": [f.details.get("invoice_ids") for f in findings]},
+        )
+    return True
 
 
 def mark_duplicate(invoice: Invoice, user, comment: str = "") -> None:

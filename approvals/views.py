@@ -5,11 +5,9 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -35,19 +33,27 @@ def email_decision(request, token: str):
         return render(request, "approvals/confirm.html", context)
     comment = request.POST.get("comment", "").strip()
     try:
-        email_links.use(link)
-        if link.action == "approve":
-            done = decisions.approve(link.invoice, link.approver, comment or "Approved by email")
-            if link.invoice.status == "approved":
-                enqueue_invoice(link.invoice.pk)  # posting runs in the worker
-        else:
-            decisions.reject(link.invoice, link.approver, comment)
-            done = True
+        # The link is spent with the decision, in one transaction: a decision refused
+        # (a comment missing, say) leaves the link to be used again. The decision goes
+        # through the one rule of the screen (approvals.decisions.check_decision): the
+        # comment is the approver's own, never filled in for them.
+        with transaction.atomic():
+            email_links.use(link)
+            if link.action == "approve":
+                done = decisions.approve(link.invoice, link.approver, comment)
+            else:
+                decisions.reject(link.invoice, link.approver, comment)
+                done = True
     except email_links.LinkRefused as exc:
         return render(request, "approvals/link_refused.html", {"reason": str(exc)}, status=410)
+    except decisions.CommentRequired as exc:
+        context |= {"error": " ".join(exc.messages), "comment": comment}
+        return render(request, "approvals/confirm.html", context, status=400)
     except (ValidationError, PermissionDenied) as exc:
         reason = " ".join(getattr(exc, "messages", [str(exc)]))
         return render(request, "approvals/link_refused.html", {"reason": reason}, status=409)
+    if link.invoice.status == "approved":
+        enqueue_invoice(link.invoice.pk)  # posting runs in the worker
     context["done"] = done
     return render(request, "approvals/decided.html", context)
 
@@ -116,14 +122,7 @@ class DelegationForm(forms.ModelForm):
     def __init__(self, *args, principal, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.principal = principal
-        self.fields["delegate"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .filter(Q(groups__name__in=["approver", "admin"]) | Q(is_superuser=True))
-            .exclude(pk=principal.pk)
-            .distinct()
-            .order_by("username")
-        )
+        self.fields["delegate"].queryset = roles.approvers().exclude(pk=principal.pk)
 
 
 @login_required

@@ -190,9 +190,11 @@ def queue_bulk(request: HttpRequest):
     comment = request.POST.get("comment", "")
     done, failed = 0, []
     if action == "assign":
-        user_id = _int(request.POST.get("assignee", ""))
-        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-        done = triage.assign(invoices, user, by=request.user)
+        try:
+            done = triage.assign(invoices, _assignee(request.POST), by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_back(request))
     elif action in ("duplicate", "send_for_approval"):
         act = triage.mark_duplicate if action == "duplicate" else triage.send_for_approval
         for invoice in invoices:
@@ -211,6 +213,18 @@ def queue_bulk(request: HttpRequest):
     for problem in failed:
         messages.error(request, problem)
     return redirect(_back(request))
+
+
+def _assignee(form):
+    """The person a form names in `assignee` (empty: nobody). Raises ValidationError for
+    an id that names no one: assigning must not quietly mean unassigning."""
+    raw = form.get("assignee", "").strip()
+    if not raw:
+        return None
+    user = get_user_model().objects.filter(pk=_int(raw)).first() if _int(raw) else None
+    if user is None:
+        raise ValidationError(f"There is no user #{raw} to assign to.")
+    return user
 
 
 def neighbours(invoice: Invoice) -> tuple[int | None, int | None]:
@@ -289,7 +303,10 @@ def _int(value) -> int | None:
 
 
 # The invoice screen's triage actions: which go on to the next item when done.
-_MOVES_ON = {"accept", "send_for_approval", "duplicate", "reject_to_vendor", "rematch", "hold"}
+_MOVES_ON = {
+    "accept", "send_for_approval", "duplicate", "not_duplicate", "reject_to_vendor", "rematch",
+    "hold",
+}  # fmt: skip
 
 
 @login_required
@@ -312,8 +329,7 @@ def invoice_act(request: HttpRequest, pk: int):
         if action == "take":
             triage.assign([invoice], user, by=user)
         elif action == "assign":
-            target = get_user_model().objects.filter(pk=_int(request.POST.get("assignee"))).first()
-            triage.assign([invoice], target, by=user)
+            triage.assign([invoice], _assignee(request.POST), by=user)
         elif action == "hold":
             triage.hold(invoice, user, comment)
         elif action == "release":
@@ -327,6 +343,8 @@ def invoice_act(request: HttpRequest, pk: int):
             triage.send_for_approval(invoice, user, comment)
         elif action == "duplicate":
             triage.mark_duplicate(invoice, user, comment)
+        elif action == "not_duplicate":
+            triage.release_duplicate(invoice, user, comment)
         elif action == "reject_to_vendor":
             triage.reject_to_vendor(invoice, user, comment)
         elif action == "rematch":
@@ -340,7 +358,9 @@ def invoice_act(request: HttpRequest, pk: int):
         return redirect("invoice_detail", pk=pk)
     invoice.refresh_from_db()
     messages.success(request, f"Invoice #{invoice.pk}: {_DONE.get(action, 'done')}.")
-    moved_on = action in _MOVES_ON and (action != "accept" or invoice.status != Status.NEEDS_REVIEW)
+    moved_on = action in _MOVES_ON and (
+        action not in ("accept", "not_duplicate") or invoice.status != Status.NEEDS_REVIEW
+    )
     if moved_on:
         return redirect("invoice_detail", pk=after) if after else redirect("work_queue")
     return redirect("invoice_detail", pk=pk)
@@ -354,6 +374,7 @@ _DONE = {
     "accept": "variance accepted",
     "send_for_approval": "sent for approval",
     "duplicate": "marked a duplicate",
+    "not_duplicate": "released as not a duplicate",
     "reject_to_vendor": "sent back to the vendor",
     "rematch": "being matched again",
 }

@@ -4,7 +4,9 @@ The groups and their permissions are created by a migration (core 0002), so a fr
 database has them and an admin can still adjust them in the Django admin.
 """
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Permission, User
+from django.db.models import Q, QuerySet
 
 CLERK, APPROVER, COMPLIANCE, ADMIN = "clerk", "approver", "compliance", "admin"
 ROLES = (CLERK, APPROVER, COMPLIANCE, ADMIN)
@@ -24,6 +26,26 @@ def can_correct(user: User | AnonymousUser) -> bool:
 
 def can_approve(user: User | AnonymousUser) -> bool:
     return user.has_perm("core.approve_invoice")
+
+
+def approvers() -> QuerySet:
+    """The active users who hold core.approve_invoice (through a group, given to them, or
+    as superusers): the only people a delegation or an escalation may hand a decision to
+    (issue 16)."""
+    permission = Permission.objects.filter(
+        content_type__app_label="core", codename="approve_invoice"
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=permission)
+            | Q(groups__permissions__in=permission)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def can_accept_variance(user: User | AnonymousUser) -> bool:

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz
 
+from core.exception_codes import ExceptionCode
 from core.identifiers import normalise_po_number
 from core.money import cents
 
@@ -197,9 +198,12 @@ class DuplicateHit:
 
 @dataclass(frozen=True)
 class Finding:
-    code: str
+    code: str  # an ExceptionCode (core.exception_codes); another raises ValueError
     message: str
     details: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        ExceptionCode(self.code)  # the vocabulary is fixed: a typo fails here, not later
 
     def as_json(self):
         return {"code": self.code, "message": self.message, "details": self.details}

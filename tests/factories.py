@@ -109,6 +109,9 @@ def make_queue(count, *, status=Status.NEEDS_REVIEW, code="PRICE_VARIANCE", vend
             vendor_name=vendor.name,
             invoice_number=f"Q-{document.pk}",
             currency="EUR",
+            # What the ERP needs to book it: net and tax that add up to the total.
+            net_amount=amount if amount is not None else Decimal(100 + document.pk),
+            tax_amount=Decimal(0),
             total_amount=amount if amount is not None else Decimal(100 + document.pk),
         )
         for document in documents

@@ -12,12 +12,21 @@ retries, with exponential backoff up to ERP_MAX_ATTEMPTS. Never a double posting
   next worker asks the ERP for the key (`find_posting`) before sending again.
 Failures are audited and listed on the Outbox screen with retry and cancel; a failed
 posting moves the vendor down the trust ladder.
+
+Nothing reaches the ERP that it could not book (issue 16): `posting_problems` names what a
+posting lacks (the vendor's ERP key, net, tax and total that add up, the currency, lines
+with amounts that add up to the net). Approving such an invoice is refused (`write_posting`
+raises NotPostable inside the approving transaction), and a posting found wanting at
+delivery is refused without sending: the posting fails, and the invoice gets a
+NOT_POSTABLE exception saying what is missing.
 """
 
 import json
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
@@ -27,11 +36,23 @@ from approvals import trust
 from audit import chain
 from audit.models import AuditEvent
 from core.erp.connectors import ConnectorError, ErpConnector, default_connector
-from core.models import Invoice, OutboxMessage, Status
+from core.exception_codes import ExceptionCode
+from core.models import Invoice, InvoiceException, OutboxMessage, Status
 
 ACTOR = "system:posting"
-LEASE = timedelta(minutes=5)
+# A delivery's claim: long enough for the few ERP calls one delivery makes (each bounded by
+# ERP_WEBHOOK_TIMEOUT, 10 s by default), short enough that a worker killed mid-delivery
+# leaves the posting to the next run of the every-minute schedule within two minutes
+# (issue 16: crash recovery under 2 minutes). Retaking it asks the ERP for the key first.
+LEASE = timedelta(seconds=max(60.0, 6 * settings.ERP_WEBHOOK_TIMEOUT))
 MAX_BACKOFF = timedelta(hours=6)
+# Net plus tax against the total: a cent. Lines against the net: a cent per line (each
+# line's amount is rounded on its own), and at least a cent.
+CENT = Decimal("0.01")
+
+
+class NotPostable(ValidationError):
+    """The ERP could not book this invoice as it stands; `messages` say what is missing."""
 
 
 def invoice_payload(invoice: Invoice) -> dict:
@@ -86,9 +107,59 @@ def idempotency_key(invoice: Invoice) -> str:
     return f"ledgerline-invoice-{invoice.pk}-v{invoice.version}"
 
 
-def write_posting(invoice: Invoice) -> OutboxMessage:
-    """The posting of a just-approved invoice; called inside the approving transaction."""
+def posting_problems(payload: dict) -> list[str]:
+    """What the ERP needs and `payload` (as `invoice_payload` makes it, JSON-ready or not)
+    lacks, one sentence each; [] when it can be booked. The vendor's ERP key (external
+    id), the currency, net, tax and total with net + tax = total within a cent, and any
+    lines each with an amount, together the net within a cent per line."""
+    problems = []
+    vendor = payload.get("vendor") or {}
+    if not vendor.get("external_id"):
+        problems.append(
+            f"The vendor {vendor.get('name') or '(no name)'!r} has no ERP key (external id) "
+            "in the vendor master."
+        )
+    if not payload.get("currency"):
+        problems.append("The currency is missing.")
+    amounts = {name: _amount(payload.get(name)) for name in ("net_amount", "tax_amount",
+                                                             "total_amount")}  # fmt: skip
+    for name, value in amounts.items():
+        if value is None:
+            problems.append(f"The {name.replace('_', ' ')} is missing.")
+    net, tax, total = amounts.values()
+    if None not in (net, tax, total) and abs(net + tax - total) > CENT:
+        problems.append(f"Net {net} plus tax {tax} is {net + tax}, not the total {total}.")
+    lines = payload.get("lines") or []
+    line_amounts = [_amount(line.get("amount")) for line in lines]
+    missing = [
+        str(line.get("position")) for line, a in zip(lines, line_amounts, strict=True) if a is None
+    ]
+    if missing:
+        problems.append(f"Line(s) {', '.join(missing)} have no amount.")
+    elif lines and net is not None:
+        line_sum = sum(line_amounts, Decimal(0))
+        if abs(line_sum - net) > CENT * max(len(lines), 1):
+            problems.append(f"The lines add up to {line_sum}, not the net {net}.")
+    return problems
+
+
+def _amount(value) -> Decimal | None:
+    try:
+        return None if value in (None, "") else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def write_posting(invoice: Invoice, *, checked: bool = True) -> OutboxMessage:
+    """The posting of a just-approved invoice; called inside the approving transaction.
+    Raises NotPostable (the approval is then rolled back) when the ERP could not book it;
+    `checked` False writes it anyway, for `deliver` to refuse where everyone sees it."""
     payload = json.loads(json.dumps(invoice_payload(invoice), cls=DjangoJSONEncoder))
+    problems = posting_problems(payload) if checked else []
+    if problems:
+        raise NotPostable(
+            ["The ERP could not book this invoice, so it is not approved:", *problems]
+        )
     return OutboxMessage.objects.create(
         invoice=invoice,
         idempotency_key=payload["idempotency_key"],
@@ -100,9 +171,9 @@ def write_posting(invoice: Invoice) -> OutboxMessage:
 def post_invoice(invoice: Invoice, connector: ErpConnector | None = None) -> None:
     """The pipeline's posting stage: deliver the invoice's posting now."""
     message = invoice.postings.exclude(state=OutboxMessage.State.CANCELLED).first()
-    if message is None:  # approved before the outbox existed
+    if message is None:  # approved before the outbox existed (deliver checks it)
         with transaction.atomic():
-            message = write_posting(invoice)
+            message = write_posting(invoice, checked=False)
     deliver(message.pk, connector)
 
 
@@ -135,6 +206,10 @@ def deliver(message_id: int, connector: ErpConnector | None = None) -> bool:
     """Send one posting; True when it is delivered by this call."""
     message = _claim(message_id)
     if message is None:
+        return False
+    problems = posting_problems(message.payload)
+    if problems:  # written before these checks, or changed since: nothing is sent
+        _refused(message, problems)
         return False
     connector = connector or default_connector()
     message.attempts += 1
@@ -174,6 +249,42 @@ def deliver(message_id: int, connector: ErpConnector | None = None) -> bool:
             erp_reference=receipt.document_number,
         )
     return True
+
+
+def _refused(message: OutboxMessage, problems: list[str]) -> None:
+    """A posting the ERP could not book: failed at once (no retry sends the same again),
+    and the invoice shows a NOT_POSTABLE exception with what is missing."""
+    text = "Not sent: the ERP could not book it. " + " ".join(problems)
+    with transaction.atomic():
+        message.state = OutboxMessage.State.FAILED
+        message.last_error = text[:2000]
+        message.lease_until = None
+        message.save()
+        open_finding = InvoiceException.objects.filter(
+            invoice_id=message.invoice_id, code=ExceptionCode.NOT_POSTABLE, resolved_at=None
+        )
+        if not open_finding.exists():  # a retry of the same posting says it once
+            InvoiceException.objects.create(
+                invoice_id=message.invoice_id,
+                code=ExceptionCode.NOT_POSTABLE,
+                message=text,
+                details={"problems": problems, "idempotency_key": message.idempotency_key},
+            )
+        chain.record(
+            "invoice.posting_failed",
+            actor=ACTOR,
+            invoice_id=message.invoice_id,
+            payload={
+                "reason": text[:500],
+                "code": ExceptionCode.NOT_POSTABLE,
+                "problems": problems,
+                "attempt": message.attempts,
+                "retryable": False,
+                "next_attempt_at": None,
+                "gave_up": True,
+                "idempotency_key": message.idempotency_key,
+            },
+        )
 
 
 def _failed(message: OutboxMessage, exc: ConnectorError) -> None:

@@ -5,7 +5,7 @@ duties explained on the screen, and who may decide at all."""
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
 from approvals import chains, decisions, triage
@@ -102,7 +102,10 @@ def test_an_all_of_level_waits_for_every_named_person(clerk, approver):
 
 
 def test_a_named_group_level_and_a_rule_by_cost_center(clerk):
-    Group.objects.create(name="IT heads")
+    heads = Group.objects.create(name="IT heads")  # a group that holds the approve permission
+    heads.permissions.add(
+        Permission.objects.get(content_type__app_label="core", codename="approve_invoice")
+    )
     head = User.objects.create_user("ivan", password="test-pass-123")
     head.groups.add(Group.objects.get(name="IT heads"))
     ApprovalRule.objects.create(
@@ -113,7 +116,7 @@ def test_a_named_group_level_and_a_rule_by_cost_center(clerk):
     from core.models import InvoiceLine
 
     InvoiceLine.objects.create(invoice=invoice, position=1, description="laptops",
-                               cost_center="IT-100")  # fmt: skip
+                               amount=invoice.net_amount, cost_center="IT-100")  # fmt: skip
     triage.send_for_approval(invoice, clerk)
 
     assert chains.open_route(invoice).levels[0]["eligible"] == ["ivan"]
@@ -138,7 +141,7 @@ def test_a_clerk_cannot_approve_a_chain_and_the_post_changes_nothing(client, wai
         {"decision": "approve", "comment": "sneaky"},
         follow=True,
     ).content.decode()
-    assert "you are not one of them" in page
+    assert "clara does not hold the permission to approve invoices" in page
     waiting.refresh_from_db()
     assert waiting.status == Status.PENDING_APPROVAL
     assert not Approval.objects.exists()

@@ -79,11 +79,15 @@ def test_the_payload_carries_gl_account_and_cost_center_from_the_po_line_or_the_
     po_line = order.lines.get()
     po_line.gl_account, po_line.cost_center = "6000", "IT-100"
     po_line.save()
-    (invoice,) = make_queue(1, status=Status.PENDING_APPROVAL, code="", vendor=vendor)
+    (invoice,) = make_queue(1, status=Status.PENDING_APPROVAL, code="", vendor=vendor,
+                            amount=Decimal("300.00"))  # fmt: skip
+    # Lines with amounts that make the net: what the ERP needs to book them.
     InvoiceLine.objects.create(invoice=invoice, position=1, description="paper",
-                               quantity=Decimal(10), po_line=po_line)  # fmt: skip
+                               quantity=Decimal(10), amount=Decimal("250.00"),
+                               po_line=po_line)  # fmt: skip
     InvoiceLine.objects.create(invoice=invoice, position=2, description="freight",
-                               gl_account="6800", cost_center="LOG-2")  # fmt: skip
+                               amount=Decimal("50.00"), gl_account="6800",
+                               cost_center="LOG-2")  # fmt: skip
     invoice.transition(Status.APPROVED, actor="arnold", reason="ok")
 
     lines = invoice.postings.get().payload["lines"]
@@ -163,6 +167,21 @@ def test_a_worker_killed_after_sending_is_reconciled_by_the_key_not_sent_again(t
     assert invoice.status == Status.POSTED
     event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.posted")
     assert "found booked already (reconciled by idempotency key)" in event.payload["reason"]
+
+
+def test_a_posting_left_by_a_killed_worker_is_retaken_within_two_minutes(tmp_path):
+    """The lease plus the every-minute schedule: under two minutes (issue 16)."""
+    invoice = approved()
+    message = invoice.postings.get()
+    outbox = FileOutbox(tmp_path)
+    with pytest.raises(WorkerKilled):
+        posting.deliver(message.pk, DiesAfterSending(outbox))
+
+    assert timedelta(minutes=1) >= posting.LEASE
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert posting.deliver_due(outbox) == 1
+    invoice.refresh_from_db()
+    assert invoice.status == Status.POSTED
 
 
 def test_a_worker_killed_after_a_webhook_accepted_is_booked_once():

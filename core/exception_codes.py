@@ -1,0 +1,152 @@
+"""The exception codes: why an invoice needs a person, as one fixed vocabulary.
+
+Each code is raised by the stage that owns it (extraction: UNREADABLE; matching: the rest;
+posting: NOT_POSTABLE) with a sentence and its numbers (`core.models.InvoiceException`).
+Here each code declares, once, what it is called and whether a person may approve over it
+(issue 16, "Blocking exceptions"):
+
+- `Override.COMMENT`: an approver may approve over it, saying why in a comment;
+- `Override.TWO_APPROVERS`: as COMMENT, and only once two different people approved
+  (changed bank details: the route asks for two approvers, and the decision checks it);
+- `Override.NEVER`: nobody approves over it; it is resolved first (the vendor added, the
+  field corrected and the invoice matched again, the duplicate released by a clerk, who
+  then may not approve it). These are the findings after which the ERP would book a wrong
+  or unknown payee, a wrong amount, or the same invoice twice.
+
+A clerk may accept a code as a variance (approvals.triage) only where `variance` says so.
+"""
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Override(StrEnum):
+    """Whether, and how, an approver may approve over an open exception."""
+
+    COMMENT = "comment"
+    TWO_APPROVERS = "two_approvers"
+    NEVER = "never"
+
+
+class ExceptionCode(StrEnum):
+    """The codes an InvoiceException carries (`code` column, at most 32 characters)."""
+
+    UNREADABLE = "UNREADABLE"
+    MISSING_FIELD = "MISSING_FIELD"
+    LOW_CONFIDENCE = "LOW_CONFIDENCE"
+    EINVOICE_UNUSABLE = "EINVOICE_UNUSABLE"
+    CREDIT_NOTE = "CREDIT_NOTE"
+    VENDOR_UNKNOWN = "VENDOR_UNKNOWN"
+    BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
+    DUPLICATE = "DUPLICATE"
+    TAX_MISMATCH = "TAX_MISMATCH"
+    PO_NOT_FOUND = "PO_NOT_FOUND"
+    PO_CLOSED = "PO_CLOSED"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    PRICE_VARIANCE = "PRICE_VARIANCE"
+    QTY_VARIANCE = "QTY_VARIANCE"
+    OVER_BILLED = "OVER_BILLED"
+    NOT_RECEIVED = "NOT_RECEIVED"
+    NOT_POSTABLE = "NOT_POSTABLE"
+
+    @property
+    def label(self) -> str:
+        return _TABLE[self].label
+
+    @property
+    def override(self) -> Override:
+        return _TABLE[self].override
+
+    @property
+    def blocks_approval(self) -> bool:
+        """True when nobody may approve over this code: it must be resolved first."""
+        return self.override == Override.NEVER
+
+    @property
+    def variance(self) -> bool:
+        """True when a clerk may accept it as a variance, with a reason code."""
+        return _TABLE[self].variance
+
+    @property
+    def resolve(self) -> str:
+        """How a blocking code is resolved, in words ("" for the others)."""
+        return _TABLE[self].resolve
+
+
+class _Entry(NamedTuple):
+    label: str
+    override: Override
+    variance: bool = False
+    resolve: str = ""  # for a blocking code: how it is resolved, for the refusal message
+
+
+_TABLE: dict[ExceptionCode, _Entry] = {
+    ExceptionCode.UNREADABLE: _Entry(
+        "Document unreadable", Override.NEVER,
+        resolve="reprocess the document or enter its fields, then match again",
+    ),
+    ExceptionCode.MISSING_FIELD: _Entry(
+        "Field missing", Override.NEVER, resolve="enter the field, then match again"
+    ),
+    ExceptionCode.LOW_CONFIDENCE: _Entry("Field read unsurely", Override.COMMENT),
+    ExceptionCode.EINVOICE_UNUSABLE: _Entry(
+        "E-invoice unusable", Override.NEVER,
+        resolve="ask the vendor for a valid e-invoice, or enter the fields from it",
+    ),
+    ExceptionCode.CREDIT_NOTE: _Entry("Credit note without order", Override.COMMENT),
+    ExceptionCode.VENDOR_UNKNOWN: _Entry(
+        "Vendor unknown", Override.NEVER,
+        resolve="add the vendor to the vendor master (or correct the name), then match again",
+    ),
+    ExceptionCode.BANK_DETAILS_CHANGED: _Entry("Bank details changed", Override.TWO_APPROVERS),
+    ExceptionCode.DUPLICATE: _Entry(
+        "Possible duplicate", Override.NEVER,
+        resolve="a clerk marks it a duplicate, or releases it as not one (and then does "
+        "not approve it)",
+    ),
+    ExceptionCode.TAX_MISMATCH: _Entry(
+        "Amounts do not add up", Override.NEVER,
+        resolve="correct the amounts or lines, then match again",
+    ),
+    ExceptionCode.PO_NOT_FOUND: _Entry("Purchase order not found", Override.COMMENT),
+    ExceptionCode.PO_CLOSED: _Entry("Purchase order closed", Override.COMMENT),
+    ExceptionCode.CURRENCY_MISMATCH: _Entry("Currency differs from order", Override.COMMENT),
+    ExceptionCode.PRICE_VARIANCE: _Entry("Price variance", Override.COMMENT, variance=True),
+    ExceptionCode.QTY_VARIANCE: _Entry("Quantity variance", Override.COMMENT, variance=True),
+    ExceptionCode.OVER_BILLED: _Entry("Billed more than ordered", Override.COMMENT, variance=True),
+    ExceptionCode.NOT_RECEIVED: _Entry("Goods not received", Override.COMMENT, variance=True),
+    ExceptionCode.NOT_POSTABLE: _Entry(
+        "ERP cannot book it", Override.NEVER,
+        resolve="complete what the ERP needs (the vendor's ERP key, the amounts, the lines), "
+        "then match again",
+    ),
+}  # fmt: skip
+
+
+def refusal(codes) -> str:
+    """The sentence that refuses approving over the blocking ones of `codes` ("" when none
+    blocks): each code with how it is resolved."""
+    blocked = blocking(codes)
+    if not blocked:
+        return ""
+    how = "; ".join(
+        f"{code}: {ExceptionCode(code).resolve}" if code in ExceptionCode.__members__ else code
+        for code in blocked
+    )
+    return f"Nobody can approve over {', '.join(blocked)}; it must be resolved first ({how})."
+
+
+def needing_two_approvers() -> frozenset[str]:
+    """The codes only two different approvers may approve over."""
+    return frozenset(code for code in ExceptionCode if code.override == Override.TWO_APPROVERS)
+
+
+def blocking(codes) -> list[str]:
+    """Of `codes` (strings), those nobody may approve over, in the order given, once each.
+    A code outside the vocabulary blocks too: what is not declared is not approved over."""
+    found = []
+    for code in codes:
+        known = ExceptionCode.__members__.get(code)
+        if (known is None or known.blocks_approval) and code not in found:
+            found.append(code)
+    return found
