@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from core.models import ApiToken, Document
 from extraction.channels.files import take
+from extraction.channels.uploads import refused_uploads
 
 DOCUMENTS = "documents"  # scope: post documents and read their status
 
@@ -60,10 +61,12 @@ def api_view(methods: str | tuple[str, ...], scope: str):
 def post_documents(request: HttpRequest):
     """multipart/form-data with one or more `file` parts (zip files are opened)."""
     uploads = request.FILES.getlist("file")
-    if not uploads:
+    # Files dropped while streaming in (over MAX_STORED_BYTES) are listed with the rest.
+    left_out = [item.as_dict() for item in refused_uploads(request)]
+    if not uploads and not left_out:
         return _error(400, "No file: send the document as a multipart part named 'file'")
     actor = f"api:{request.api_token.name}"
-    documents, left_out = [], []
+    documents = []
     for upload in uploads:
         taken = take(
             upload.name,

@@ -16,13 +16,14 @@ from django_htmx.middleware import HtmxDetails
 
 from approvals import chains, decisions, triage
 from audit.models import AuditEvent
-from core import roles
+from core import exception_codes, roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
 from core.models import Document, Invoice, PurchaseOrderLine, Status
 from core.pages import page_png, page_sizes
 from core.queue_views import clerks, neighbours
 from core.tasks import enqueue_invoice
 from extraction.channels.files import take
+from extraction.channels.uploads import refused_uploads
 from extraction.corrections import CORRECTABLE, correct_fields
 from extraction.types import HEADER_FIELDS
 from matching.services import purchase_orders
@@ -100,6 +101,8 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "previous_item": previous_item,
             "next_item": next_item,
             "can_work": can_work,
+            "duplicate_open": any(f.code == "DUPLICATE" for f in open_findings),
+            "approval_blocked": exception_codes.refusal(f.code for f in open_findings),
             "acceptable": [f for f in open_findings if f.code in triage.ACCEPTABLE]
             if roles.can_accept_variance(request.user) and invoice.status == Status.NEEDS_REVIEW
             else [],
@@ -120,7 +123,7 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
 def _approval_panel(invoice: Invoice, user) -> dict:
     """The approval route (policy, levels, who decided in what capacity, who is waited
     for, the SLA), and whether this user may decide now, or why not."""
-    can_decide, why_not = chains.can_decide(invoice, user)
+    can_decide, why_not = decisions.can_decide(invoice, user)
     route = invoice.approval_routes.first()  # the latest
     levels = []
     if route is not None:
@@ -224,8 +227,10 @@ def upload(request: HtmxHttpRequest):
         raise PermissionDenied
     results, refused = [], []
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        for uploaded in form.cleaned_data["files"]:
+    # Files dropped while streaming in (over MAX_STORED_BYTES) are listed with the rest.
+    refused += [(item.name, item.rule) for item in refused_uploads(request)]
+    if request.method == "POST" and (form.is_valid() or refused):
+        for uploaded in form.cleaned_data.get("files", []):
             taken = take(
                 uploaded.name,
                 uploaded.read(),

@@ -7,6 +7,7 @@ arrive as "scan0001.bin" or "invoice.pdf" that is really XML.
 from pathlib import Path
 
 from extraction.readers.image import ImageReader
+from extraction.readers.pdf_streams import check_pdf_streams
 from extraction.readers.pdf_text import PdfTextReader
 from extraction.readers.pdf_xml import PdfEmbeddedXmlReader
 from extraction.readers.xml_invoice import XmlInvoiceReader
@@ -18,6 +19,9 @@ READERS: list[Reader] = [XmlInvoiceReader(), PdfEmbeddedXmlReader(), PdfTextRead
 def extract_source(source: SourceFile) -> ExtractionResult:
     if not source.data:
         raise UnreadableDocument("The file is empty (0 bytes)")
+    if source.data.startswith(b"%PDF"):
+        # Before any reader: pdfminer and pdfium inflate a stream whole, unchecked.
+        check_pdf_streams(source.data)
     for reader in READERS:
         if reader.applies(source):
             try:

@@ -30,12 +30,19 @@ class Received:
     created: bool  # False: these bytes were already here
 
 
-def receive(data: bytes, *, name: str, channel: str, actor, source=None) -> Received:
-    if len(data) > settings.MAX_STORED_BYTES:
+def check_stored_size(name: str, size: int) -> None:
+    """Raise RefusedFile when a file of `size` bytes is over MAX_STORED_BYTES. A channel
+    that knows a file's size before reading it (the scanner folder) asks first, so a huge
+    file is never read into memory; `receive` asks again of the bytes it is given."""
+    if size > settings.MAX_STORED_BYTES:
         raise RefusedFile(
-            f"{safe_file_name(name)} is {len(data):,} bytes; the limit is "
+            f"{safe_file_name(name)} is {size:,} bytes; the limit is "
             f"{settings.MAX_STORED_BYTES:,} bytes."
         )
+
+
+def receive(data: bytes, *, name: str, channel: str, actor, source=None) -> Received:
+    check_stored_size(name, len(data))
     sha256 = hashlib.sha256(data).hexdigest()
     existing = _already_received(sha256, name=name, channel=channel, actor=actor)
     if existing:

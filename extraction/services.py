@@ -21,6 +21,7 @@ from extraction.types import (
     HEADER_FIELDS,
     ExtractedField,
     ExtractionResult,
+    OverLimit,
     Provenance,
     SourceFile,
     UnreadableDocument,
@@ -39,9 +40,14 @@ def extract_invoice(invoice: Invoice) -> None:
         # Kept, not read: an admin can raise the limit and reprocess it.
         _unreadable(
             invoice,
-            f"The file is {document.size:,} bytes; files over {settings.MAX_DOCUMENT_BYTES:,} "
-            "bytes (MAX_DOCUMENT_BYTES) are kept but not read. Ask the sender for a smaller "
-            "file, or raise the limit and reprocess.",
+            OverLimit(
+                f"The file is {document.size:,} bytes; files over "
+                f"{settings.MAX_DOCUMENT_BYTES:,} bytes (MAX_DOCUMENT_BYTES) are kept but not "
+                "read. Ask the sender for a smaller file, or raise the limit and reprocess.",
+                setting="MAX_DOCUMENT_BYTES",
+                actual=document.size,
+                maximum=settings.MAX_DOCUMENT_BYTES,
+            ),
         )
         return
     source = SourceFile(document.original_name, document.read_bytes(), document.content_type)
@@ -49,11 +55,14 @@ def extract_invoice(invoice: Invoice) -> None:
         with reporting_progress(_pages_read_of(document)):
             result = extract_source(source)
     except UnreadableDocument as exc:
-        _unreadable(invoice, str(exc))
+        _unreadable(invoice, exc)
         return
     except Exception as exc:  # a reader bug must not leave the invoice stuck in "received"
         log.exception("reader failed on document %s", document.pk)
-        _unreadable(invoice, f"The document could not be read ({type(exc).__name__}: {exc}).")
+        _unreadable(
+            invoice,
+            UnreadableDocument(f"The document could not be read ({type(exc).__name__}: {exc})."),
+        )
         return
     record_extraction(invoice, result)
 
@@ -148,9 +157,11 @@ def _identity_from_master(result: ExtractionResult, match: VendorMatch) -> None:
             result.fields[name] = ExtractedField(printed.value, 1.0, where)
 
 
-def _unreadable(invoice: Invoice, message: str) -> None:
+def _unreadable(invoice: Invoice, why: UnreadableDocument) -> None:
+    """Quarantine: the invoice waits in review with an UNREADABLE exception whose message
+    is `why`'s and whose details say which limit refused it, if one did (OverLimit)."""
     invoice.send_to_review(
-        [{"code": "UNREADABLE", "message": message}],
+        [{"code": "UNREADABLE", "message": str(why), "details": why.details()}],
         actor=ACTOR,
         reason="The document could not be read",
     )

@@ -33,6 +33,27 @@ FieldValue = str | date | Decimal | None
 class UnreadableDocument(Exception):
     """The file cannot be read at all; the message is shown to the clerk as it is."""
 
+    def details(self) -> dict:
+        """What is stored beside the message on the invoice's UNREADABLE exception."""
+        return {}
+
+
+class OverLimit(UnreadableDocument):
+    """The file is refused because reading it would pass a resource limit (pixels, inflated
+    bytes, pages): a decompression bomb, or a document far larger than an invoice.
+
+    `setting` names the Django setting that holds the limit (what an admin raises before
+    reprocessing), `actual` the amount found so far (reading stops at the limit, so it may
+    be less than the whole) and `maximum` the limit, both in the setting's unit.
+    """
+
+    def __init__(self, message: str, *, setting: str, actual: int, maximum: int):
+        super().__init__(message)
+        self.setting, self.actual, self.maximum = setting, actual, maximum
+
+    def details(self) -> dict:
+        return {"limit": self.setting, "actual": self.actual, "maximum": self.maximum}
+
 
 @dataclass(frozen=True)
 class Provenance:

@@ -23,7 +23,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from core.models import Document
-from extraction.channels.files import take
+from extraction.channels.files import LeftOut, take
+from extraction.intake import RefusedFile, check_stored_size
 
 log = logging.getLogger(__name__)
 ACTOR = "system:folder"
@@ -68,6 +69,13 @@ def _take(path: Path, root: Path, processing: Path, result: FolderResult) -> Non
         os.rename(path, claimed)
     except FileNotFoundError:
         return  # another worker claimed it first
+    try:
+        check_stored_size(path.name, before.st_size)  # before reading it into memory
+    except RefusedFile as exc:
+        _refuse(claimed, root, path.name, [LeftOut(path.name, str(exc))])
+        result.left_out.append(LeftOut(path.name, str(exc)).as_dict())
+        result.refused.append(path.name)
+        return
     data = claimed.read_bytes()
     after = claimed.stat()
     if after.st_size != before.st_size or after.st_mtime != before.st_mtime:
@@ -87,12 +95,16 @@ def _take(path: Path, root: Path, processing: Path, result: FolderResult) -> Non
         _move(claimed, root / ARCHIVE / timezone.localdate().isoformat(), path.name)
         result.taken.append(path.name)
     else:
-        # Nothing in it could be taken (too large, or a zip of other things): kept aside,
-        # with the reasons beside it.
-        target = _move(claimed, root / REFUSED, path.name)
-        reasons = "".join(f"{item.name}: {item.rule}\n" for item in taken.left_out)
-        target.with_name(target.name + ".reason.txt").write_text(reasons or "nothing to take\n")
+        _refuse(claimed, root, path.name, taken.left_out)
         result.refused.append(path.name)
+
+
+def _refuse(claimed: Path, root: Path, name: str, left_out: list[LeftOut]) -> None:
+    """Nothing in the file could be taken (too large, or a zip of other things): it is
+    kept aside in refused/, with the reasons beside it."""
+    target = _move(claimed, root / REFUSED, name)
+    reasons = "".join(f"{item.name}: {item.rule}\n" for item in left_out)
+    target.with_name(target.name + ".reason.txt").write_text(reasons or "nothing to take\n")
 
 
 def _recover_abandoned(root: Path, processing: Path) -> None:

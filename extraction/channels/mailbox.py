@@ -97,6 +97,8 @@ class PollResult:
     already_taken: int = 0
     error: str = ""
     invoice_ids: list[int] = field(default_factory=list)
+    # Messages too large to download (MAX_STORED_BYTES), each in words; left as they are.
+    left_in_mailbox: list[str] = field(default_factory=list)
 
 
 def configured_mailboxes() -> list[MailboxConfig]:
@@ -127,6 +129,16 @@ def poll(config: MailboxConfig) -> PollResult:
             client.select_folder(config.folder)
             criteria = ["ALL"] if config.processed_folder else ["NOT", "KEYWORD", TAKEN_KEYWORD]
             for uid in client.search(criteria):
+                # Its size first: a message over MAX_STORED_BYTES is never downloaded. It
+                # stays in the mailbox as it is, named in the mailbox's error.
+                size = client.fetch([uid], ["RFC822.SIZE"]).get(uid, {}).get(b"RFC822.SIZE", 0)
+                if size > settings.MAX_STORED_BYTES:
+                    result.left_in_mailbox.append(
+                        f"message {uid} is {size:,} bytes; the limit is "
+                        f"{settings.MAX_STORED_BYTES:,} bytes (MAX_STORED_BYTES): left in "
+                        f"{config.folder}, not downloaded"
+                    )
+                    continue
                 fetched = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
                 raw = fetched.get(b"BODY[]")
                 if raw is None:
@@ -138,7 +150,8 @@ def poll(config: MailboxConfig) -> PollResult:
         log.exception("polling mailbox %s failed", config.name)
         result.error = f"{type(exc).__name__}: {exc}"
     Mailbox.objects.filter(name=config.name).update(
-        last_polled_at=timezone.now(), last_error=result.error
+        last_polled_at=timezone.now(),
+        last_error="; ".join(filter(None, [result.error, *result.left_in_mailbox])),
     )
     return result
 

@@ -7,12 +7,15 @@ Each of these is refused with a message the clerk can act on.
 """
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages
 from extraction.ranker import find_fields
-from extraction.types import ExtractionResult, SourceFile, UnreadableDocument
+from extraction.types import ExtractionResult, OverLimit, SourceFile, UnreadableDocument
 
 _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "PNG",
@@ -23,7 +26,7 @@ _SIGNATURES = {
 # An A4 page scanned at 600 dpi is 35 million pixels. More than this is not an invoice
 # scan, and decoding it would take gigabytes. Pillow's own, process-wide limit (89 million,
 # an error past twice that) stays as it is; this one is checked for every page of a TIFF,
-# which Pillow checks only for the first.
+# which Pillow checks only for the first; MAX_DOCUMENT_PIXELS bounds all pages together.
 MAX_PIXELS = 40_000_000
 # A resolution outside this range is a placeholder (72 from a phone, 1 from a tool) rather
 # than the scan's; such images are taken to be scanned at OCR_DPI.
@@ -37,9 +40,12 @@ class ImageReader:
         return source.data.startswith(tuple(_SIGNATURES))
 
     def read(self, source: SourceFile) -> ExtractionResult:
-        pages = image_pages(source.data)
+        pages = image_page_sizes(source.data)
         words = read_pages(
-            ((page, number, dpi) for number, (page, dpi) in enumerate(pages, start=1)),
+            (
+                (page, number, dpi)
+                for number, (page, dpi) in enumerate(image_pages(source.data), start=1)
+            ),
             total=len(pages),
         )
         if not words:
@@ -49,31 +55,82 @@ class ImageReader:
         return find_fields(words, fmt="image-ocr", method="ocr")
 
 
-def image_pages(data: bytes) -> list[tuple[Image.Image, float]]:
-    """Each page as an upright RGB image on white, with its resolution in dpi."""
-    kind = next(kind for signature, kind in _SIGNATURES.items() if data.startswith(signature))
-    try:
-        image = Image.open(io.BytesIO(data), formats=[kind])
+def image_page_sizes(data: bytes) -> list[tuple[int, int, float]]:
+    """(width, height, dpi) of each page, read from the headers without decoding a pixel.
+
+    Raises UnreadableDocument for a damaged file or one with more pages than OCR reads,
+    and OverLimit for a page over MAX_PIXELS or pages over MAX_DOCUMENT_PIXELS in all:
+    these are checked before any page is decoded, so a bomb costs no memory.
+    """
+    with _opened(data) as (image, kind):
         # A PNG or JPEG with more frames is an animation or a preview, not more pages.
         count = getattr(image, "n_frames", 1) if kind == "TIFF" else 1
         limit = max_ocr_pages()
         if count > limit:
-            raise UnreadableDocument(
+            raise OverLimit(
                 f"The image has {count} pages; at most {limit} are read by OCR "
-                "(split it into single invoices)"
+                "(split it into single invoices)",
+                setting="MAX_OCR_PAGES",
+                actual=count,
+                maximum=limit,
             )
-        pages = []
+        sizes, total = [], 0
         for index in range(count):
             image.seek(index)
             if image.width * image.height > MAX_PIXELS:
-                raise UnreadableDocument(_too_large(image.width, image.height))
-            pages.append((_on_white(ImageOps.exif_transpose(image)), _dpi(image)))
-        return pages
+                raise OverLimit(
+                    _too_large(image.width, image.height),
+                    setting="MAX_PIXELS",
+                    actual=image.width * image.height,
+                    maximum=MAX_PIXELS,
+                )
+            total += image.width * image.height
+            if total > settings.MAX_DOCUMENT_PIXELS:
+                raise OverLimit(
+                    f"The image's pages hold more than {settings.MAX_DOCUMENT_PIXELS:,} "
+                    f"pixels in all ({total:,} in the first {index + 1} of {count} pages; "
+                    "MAX_DOCUMENT_PIXELS): too large to be a scanned invoice. Scan it at "
+                    "300 dpi or less, or split it into single invoices.",
+                    setting="MAX_DOCUMENT_PIXELS",
+                    actual=total,
+                    maximum=settings.MAX_DOCUMENT_PIXELS,
+                )
+            sizes.append((image.width, image.height, _dpi(image)))
+        return sizes
+
+
+def image_pages(data: bytes) -> Iterator[tuple[Image.Image, float]]:
+    """Each page as an upright RGB image on white, with its resolution in dpi, decoded one
+    at a time as the caller gets to it (a page is up to MAX_PIXELS * 3 bytes). The limits
+    of `image_page_sizes` are checked first, for all pages."""
+    count = len(image_page_sizes(data))
+    for index in range(count):
+        yield image_page(data, index)
+
+
+def image_page(data: bytes, index: int) -> tuple[Image.Image, float]:
+    """Page `index` (0-based) alone, upright RGB on white, with its dpi; the caller has
+    checked the limits with `image_page_sizes`."""
+    with _opened(data) as (image, _):
+        image.seek(index)
+        return _on_white(ImageOps.exif_transpose(image)), _dpi(image)
+
+
+@contextmanager
+def _opened(data: bytes) -> Iterator[tuple[Image.Image, str]]:
+    """The image opened (headers read, no pixels), and its kind; Pillow's many errors for
+    a damaged file become one UnreadableDocument with the reason."""
+    kind = next(kind for signature, kind in _SIGNATURES.items() if data.startswith(signature))
+    try:
+        with Image.open(io.BytesIO(data), formats=[kind]) as image:
+            yield image, kind
     except UnreadableDocument:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow refuses (or, where warnings are errors, warns of) huge images on opening.
-        raise UnreadableDocument(_too_large()) from exc
+        raise OverLimit(
+            _too_large(), setting="MAX_PIXELS", actual=MAX_PIXELS + 1, maximum=MAX_PIXELS
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         # Pillow reports a damaged or truncated file in any of these, depending on where
         # the decoder stumbles ("image file is truncated", "broken data stream", ...).

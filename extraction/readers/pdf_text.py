@@ -21,7 +21,7 @@ from extraction.fields import extract_fields
 from extraction.layout import Word
 from extraction.ocr import MAX_OCR_SIDE, OCR_DPI, max_ocr_pages, read_pages
 from extraction.ranker import find_fields
-from extraction.types import ExtractionResult, SourceFile, UnreadableDocument
+from extraction.types import ExtractionResult, OverLimit, SourceFile, UnreadableDocument
 
 # pdfminer logs every damaged object it steps over; the clerk gets one clear message instead.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -81,9 +81,12 @@ def pdf_pages(data: bytes) -> list[list[Word]]:
             # pdfplumber sets up every page before the first can be read; count the pages
             # first, stopping past the limit, so a 5,000-page file is refused at once.
             if len(list(islice(PDFPage.create_pages(pdf.doc), limit + 1))) > limit:
-                raise UnreadableDocument(
+                raise OverLimit(
                     f"The PDF has more than {limit} pages; an invoice is not that long, so "
-                    "it is not read automatically (split it into single invoices)"
+                    "it is not read automatically (split it into single invoices)",
+                    setting="MAX_PDF_PAGES",
+                    actual=limit + 1,
+                    maximum=limit,
                 )
             return [
                 [
@@ -116,9 +119,12 @@ def scanned_page_words(data: bytes, numbers: list[int]) -> list[Word]:
     """OCR of the pages `numbers` (1-based), each rendered at OCR_DPI."""
     limit = max_ocr_pages()
     if len(numbers) > limit:
-        raise UnreadableDocument(
+        raise OverLimit(
             f"The PDF has {len(numbers)} scanned pages; at most {limit} are read by OCR "
-            "(split it into single invoices)"
+            "(split it into single invoices)",
+            setting="MAX_OCR_PAGES",
+            actual=len(numbers),
+            maximum=limit,
         )
     # Rendered one at a time as OCR gets to them: a page image is tens of megabytes.
     pages = ((*_render(data, number), number) for number in numbers)

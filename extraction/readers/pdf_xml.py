@@ -39,6 +39,8 @@ def embedded_invoice_xml(data: bytes) -> tuple[str, bytes] | None:
         # Known names first; any other XML attachment may still be an e-invoice.
         attachments.sort(key=lambda item: _rank(item[0]))
         for name, attachment in attachments:
+            # pdfium inflates it whole; extraction.extract has measured every stream first
+            # (readers.pdf_streams), so this is at most MAX_INFLATED_BYTES.
             payload = bytes(attachment.get_data())
             if len(payload) <= MAX_ATTACHMENT_BYTES and looks_like_xml(payload):
                 return name, payload

@@ -1,18 +1,22 @@
 import io
+import re
 import zipfile
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Group, User
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_q.conf import Conf
 
+from approvals import email_links, triage
 from approvals.models import ApprovalRule
 from core.demo_documents import ubl_xml
 from core.models import Document, Invoice, MailMessage, Status, Vendor
 from extraction.intake import receive
 from extraction.services import extract_invoice
-from tests.factories import demo_invoice, make_purchase_order, make_vendor
+from tests.factories import demo_invoice, make_purchase_order, make_queue, make_vendor
 
 
 @pytest.fixture
@@ -46,6 +50,7 @@ def _urls(invoice):
         "vendor": ("get", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
         "vendor_level": ("post", reverse("vendor_trust", args=[Vendor.objects.get().pk])),
         "away": ("get", reverse("out_of_office")),
+        "away_post": ("post", reverse("out_of_office")),  # naming a delegate
         "outbox": ("get", reverse("outbox")),
         "audit": ("get", reverse("audit_home")),
         "events_csv": ("get", reverse("events_export", args=["csv"])),
@@ -90,7 +95,7 @@ ALLOWED = {
     "clerk": {"list", "detail", "row", "file", "upload", "fields", "intake", "handled", "raw",
               "queue", "bulk", "act", "page", "decide", "vendors", "vendor"},
     "approver": {"list", "detail", "row", "file", "decide", "intake", "raw", "queue", "page",
-                 "vendors", "vendor", "away"},
+                 "vendors", "vendor", "away", "away_post", "email_approve", "email_reject"},
     "compliance": {"list", "detail", "row", "file", "intake", "raw", "queue", "page", "vendors",
                    "vendor", "outbox", "audit", "events_csv", "events_jsonl", "audit_pack",
                    "history", "kpis", "kpis_csv"},
@@ -110,6 +115,37 @@ def test_every_url_is_allowed_or_forbidden_per_role(client, request, invoice, ro
             assert response.status_code in (200, 302, 404), (role, name, response.status_code)
         else:
             assert response.status_code == 403, (role, name, response.status_code)
+    # Approve and reject links mailed to arnold: the link is the credential, so anyone
+    # signed in as someone else is refused with a page that says why (410), not a 403.
+    for name, (method, url) in _email_links().items():
+        data = {"comment": "no"} if method == "post" else None
+        response = getattr(client, method)(url, data)
+        expected = (200,) if name in ALLOWED[role] else (410,)
+        assert response.status_code in expected, (role, name, response.status_code)
+
+
+def _email_links():
+    """The links of the email arnold gets for an invoice waiting for approval (arnold is
+    made here unless the test signed in as him)."""
+    arnold = User.objects.filter(username="arnold").first()
+    if arnold is None:
+        arnold = User.objects.create_user("arnold", "arnold@example.com", "test-pass-123")
+        arnold.groups.add(Group.objects.get(name="approver"))
+    clerk = User.objects.create_user("cleo", "cleo@example.com", "test-pass-123")
+    clerk.groups.add(Group.objects.get(name="clerk"))
+    (waiting,) = make_queue(1, code="")
+    triage.send_for_approval(waiting, clerk)
+    mail.outbox.clear()
+    assert email_links.notify_approvers(waiting) == 1
+    body = mail.outbox[0].body
+    path = {
+        action: re.search(rf"{action.capitalize()}:\s+(\S+)", body)
+        .group(1)
+        .split("http://127.0.0.1:8000", 1)[1]
+        for action in ("approve", "reject")
+    }
+    # GET asks to confirm; the POST (last) decides, as arnold only.
+    return {"email_approve": ("get", path["approve"]), "email_reject": ("post", path["reject"])}
 
 
 @pytest.mark.django_db
@@ -207,7 +243,11 @@ def test_upload_refuses_an_oversized_file_with_a_reason_and_takes_the_rest(clien
     page = client.post(reverse("upload"), {"files": files}).content.decode()
 
     assert "Not taken" in page
-    assert "huge.pdf is 30,004 bytes; the limit is 20,000 bytes." in page
+    # Refused while streaming in (extraction.channels.uploads), before the view reads it.
+    assert (
+        "huge.pdf is over the limit of 20,000 bytes (MAX_STORED_BYTES); the upload was "
+        "stopped at 30,004 bytes."
+    ) in page
     assert list(Invoice.objects.values_list("document__original_name", flat=True)) == ["small.xml"]
 
 

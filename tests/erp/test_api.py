@@ -195,6 +195,19 @@ def test_a_malformed_record_refuses_the_whole_bulk_request(client, erp):
     assert not Vendor.objects.exists()
 
 
+def test_more_records_than_the_schema_allows_is_invalid_not_too_large(client, erp):
+    """The schema says maxItems 1000: 1,001 small records break it (422), as the fuzz test
+    of the schema expects of any schema violation."""
+    items = [{"external_id": f"V-{n}"} for n in range(1001)]
+    response = call(client, "post", reverse("api_vendors"), erp, {"items": items})
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "items": ["At most 1000 records a request; send the rest after."]
+    }
+    assert not Vendor.objects.exists()
+
+
 def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_body(client, erp):
     url = reverse("api_vendors")
     body = {"items": [{**VENDOR, "external_id": "V-1"}]}

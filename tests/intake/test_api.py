@@ -145,7 +145,11 @@ def test_a_post_without_a_file_or_with_nothing_usable_says_why(client, token, se
     response = _post(client, token, _file("big.pdf", b"%PDF" + b"0" * 500, "application/pdf"))
 
     assert response.status_code == 422
-    assert response.json()["left_out"][0]["rule"] == "big.pdf is 504 bytes; the limit is 100 bytes."
+    # Refused while streaming in (extraction.channels.uploads), before the view reads it.
+    assert response.json()["left_out"][0]["rule"] == (
+        "big.pdf is over the limit of 100 bytes (MAX_STORED_BYTES); the upload was stopped "
+        "at 504 bytes."
+    )
 
 
 def test_get_on_the_post_url_and_unknown_documents_are_json_errors(client, token):

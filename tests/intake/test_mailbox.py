@@ -295,3 +295,26 @@ def test_two_workers_taking_the_same_message_at_once_record_it_once():
     assert sorted(outcomes) == [False, True]
     assert MailMessage.objects.count() == 1
     assert Invoice.objects.count() == 3
+
+
+def test_a_message_over_the_limit_is_left_in_the_mailbox_without_being_downloaded(
+    ap_mailbox, settings, monkeypatch
+):
+    settings.MAX_STORED_BYTES = 50_000
+    ap_mailbox.deliver(_message([("big.pdf", b"%PDF" + bytes(80_000), "application", "pdf")]))
+    ap_mailbox.deliver(_three_pdfs(message_id="<small@vendor.example>"))
+    downloaded = []
+    take_message = mailbox.take_message
+    monkeypatch.setattr(
+        mailbox, "take_message", lambda name, raw: downloaded.append(raw) or take_message(name, raw)
+    )
+
+    (result,) = poll_all()
+
+    assert result.messages == 1  # the small one, in the same pass
+    assert len(downloaded) == 1
+    (left,) = result.left_in_mailbox
+    assert "the limit is 50,000 bytes (MAX_STORED_BYTES): left in INBOX" in left
+    assert MailMessage.objects.get().key == "<small@vendor.example>"
+    flags = list(ap_mailbox.messages().values())
+    assert sorted(_taken(f) for f in flags) == [False, True]  # the big one is untouched

@@ -21,6 +21,7 @@ class Command(BaseCommand):
                 f"document(s), {result.needs_attention} need attention, "
                 f"{result.already_taken} already taken"
             )
+            line += "".join(f"; {too_large}" for too_large in result.left_in_mailbox)
             self.stdout.write(line + (f"; ERROR {result.error}" if result.error else ""))
         if any(result.error for result in results):
             raise SystemExit(1)
