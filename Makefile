@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+# The developer targets run with development defaults, said explicitly: DEBUG on, plain HTTP,
+# SQLite and the dev secret key allowed. Without LEDGERLINE_DEV the same commands refuse them
+# (core/checks.py), as gunicorn (core/wsgi.py) and qcluster in production do.
+run lint bench: export LEDGERLINE_DEV = 1
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -1,28 +1,32 @@
-"""Approve by email: signed, single-use links that expire and are bound to one approver and
-to the invoice as it was when the email went out.
+"""Approve by email: links that expire, work once, and are bound to one approver, one level
+of the invoice's route, and the invoice as it was when the email went out.
 
-A link carries the invoice, the approver, the action (approve or reject), the invoice's
-version (its latest history row) and a nonce, signed with the secret key and timestamped.
+A link is `/decide/<token>/`, the token random (secrets.token_urlsafe, 256 bits) and
+meaningless: what it may decide lives in an ApprovalLink row found by the token's SHA-256
+hash, which is all the database keeps. (Signed payloads are not used: with the development
+key left in place, issue 16 forged one in 23 tries by guessing the invoice version.)
 Opening it shows a confirmation page; only the POST from that page decides, so a mail
 scanner that follows links decides nothing. A link refuses, with a page that says why,
-when it is expired, was used, was meant for another person, or the invoice changed since.
+when it is unknown, expired, was used, was meant for another person, its level was decided
+since, or the invoice changed since.
 """
 
+import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from approvals.models import UsedLink
+from approvals.models import ApprovalLink, ApprovalRoute
 from core.models import Invoice, Status
 
-SALT = "ledgerline.approval-link"
-ACTIONS = ("approve", "reject")
+ACTIONS = tuple(ApprovalLink.Action.values)  # ("approve", "reject")
+NOT_VALID = "This link is not valid. Open the invoice in Ledgerline."
+USED = "This link was used already; a link decides once."
 
 
 class LinkRefused(Exception):
@@ -31,65 +35,90 @@ class LinkRefused(Exception):
 
 @dataclass(frozen=True)
 class Link:
+    """What a valid link may decide: `action` ("approve" or "reject") on `invoice` by
+    `approver` (the User it was mailed to); `id` is its ApprovalLink row."""
+
     invoice: Invoice
-    approver: object  # the User the link was sent to
+    approver: object
     action: str
-    nonce: str
+    id: int
 
 
-def make_token(invoice: Invoice, approver, action: str) -> str:
-    payload = {
-        "i": invoice.pk,
-        "u": approver.pk,
-        "a": action,
-        "v": invoice.version,
-        "n": secrets.token_hex(12),
-    }
-    return signing.dumps(payload, salt=SALT, compress=True)
+def token_hash(token: str) -> str:
+    """The SHA-256 of a link's token, hex: what ApprovalLink keeps instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(route: ApprovalRoute, approver, action: str) -> str:
+    """A new link's token, for `approver` to take `action` at the route's current level;
+    valid for APPROVAL_LINK_HOURS. Only its hash is stored: the email is its one copy."""
+    if action not in ACTIONS:
+        raise ValueError(f"{action!r} is not one of {ACTIONS}")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    ApprovalLink.objects.create(
+        token_hash=token_hash(token),
+        invoice=route.invoice,
+        route=route,
+        level=route.level,
+        approver=approver,
+        action=action,
+        invoice_version=route.invoice.version,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.APPROVAL_LINK_HOURS),
+    )
+    return token
 
 
 def read(token: str, user=None) -> Link:
-    """The link's facts, or LinkRefused; `user` is whoever is signed in, if anyone."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.APPROVAL_LINK_HOURS * 3600)
-    except signing.SignatureExpired as exc:
+    """What the link may decide, or LinkRefused saying why not; `user` is whoever is
+    signed in, if anyone (a signed-in user must be the approver the link was sent to)."""
+    record = (
+        ApprovalLink.objects.select_related("invoice", "approver", "route")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if record is None or not record.approver.is_active:
+        raise LinkRefused(NOT_VALID)
+    if record.expires_at <= timezone.now():
         raise LinkRefused(
             f"This link has expired (links work for {settings.APPROVAL_LINK_HOURS} hours). "
             "Open the invoice in Ledgerline to decide."
-        ) from exc
-    except signing.BadSignature as exc:
-        raise LinkRefused("This link is not valid. Open the invoice in Ledgerline.") from exc
-    invoice = Invoice.objects.filter(pk=data.get("i")).first()
-    approver = get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
-    if invoice is None or approver is None or data.get("a") not in ACTIONS:
-        raise LinkRefused("This link is not valid. Open the invoice in Ledgerline.")
+        )
+    approver, invoice, route = record.approver, record.invoice, record.route
     if user is not None and user.is_authenticated and user.pk != approver.pk:
         raise LinkRefused(
             f"This link was sent to {approver.get_username()}, and you are signed in as "
             f"{user.get_username()}. Only the person it was sent to can use it."
         )
-    if UsedLink.objects.filter(nonce=data["n"]).exists():
-        raise LinkRefused("This link was used already; a link decides once.")
+    if record.used_at is not None:
+        raise LinkRefused(USED)
     if invoice.status not in (Status.PENDING_APPROVAL, Status.NEEDS_REVIEW):
         raise LinkRefused(
             f"Invoice {invoice} is {invoice.get_status_display()} now: there is nothing left "
             "to decide."
         )
-    if invoice.version != data["v"]:
+    if route.state != ApprovalRoute.State.OPEN or route.level != record.level:
+        raise LinkRefused(
+            f"This link was for level {record.level + 1} of the approval of invoice {invoice}, "
+            "which has been decided since: there is nothing left for it to decide."
+        )
+    if invoice.version != record.invoice_version:
         raise LinkRefused(
             f"Invoice {invoice} has changed since this email was sent. Open it in Ledgerline "
             "to see what changed before you decide."
         )
-    return Link(invoice, approver, data["a"], data["n"])
+    return Link(invoice, approver, record.action, record.pk)
 
 
 def use(link: Link) -> None:
-    """Spend the link (once, even when two requests race)."""
-    try:
-        with transaction.atomic():
-            UsedLink.objects.create(nonce=link.nonce, invoice=link.invoice)
-    except IntegrityError as exc:
-        raise LinkRefused("This link was used already; a link decides once.") from exc
+    """Spend the link: once, even when two requests race (a compare-and-set on used_at).
+    Call it in the transaction that decides, so a refused decision leaves it unspent."""
+    spent = ApprovalLink.objects.filter(pk=link.id, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
+    if spent != 1:
+        raise LinkRefused(USED)
 
 
 def notify_approvers(invoice: Invoice) -> int:
@@ -105,6 +134,7 @@ def notify_route(route, *, people=None, opening: str = "") -> int:
     their own links to approve, reject or open the invoice. Returns how many were sent.
     `opening` starts the email (a reminder, an escalation)."""
     from approvals.chains import describe, recipients
+    from approvals.decisions import may_be_asked
 
     invoice = route.invoice
     level = route.current
@@ -115,10 +145,11 @@ def notify_route(route, *, people=None, opening: str = "") -> int:
     open_url = settings.SITE_URL + reverse("invoice_detail", args=[invoice.pk])
     what = "confirm the proposal for" if route.kind == "propose" else "approve"
     sent = 0
-    for person in people if people is not None else recipients(route):
+    # Only people who may decide it get links (permission, route, separation of duties).
+    for person in may_be_asked(route, people if people is not None else recipients(route)):
         links = {
             action: settings.SITE_URL
-            + reverse("email_decision", args=[make_token(invoice, person, action)])
+            + reverse("email_decision", args=[issue(route, person, action)])
             for action in ACTIONS
         }
         body = (

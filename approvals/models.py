@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from approvals import policy
+from core import roles
 from core.models import Invoice, Vendor
 from core.money import MONEY
 
@@ -219,15 +220,32 @@ class Approval(models.Model):
         return text
 
 
-class UsedLink(models.Model):
-    """An approve or reject link from an email, once used: a link decides once."""
+class ApprovalLink(models.Model):
+    """An approve or reject link mailed to one approver for one level of an invoice's
+    route (approvals.email_links). The link carries a random token (secrets.token_urlsafe,
+    256 bits); only its SHA-256 hash is kept here, so the table cannot be turned back into
+    links. A link works until `expires_at`, once (`used_at`), while its level is deciding
+    and the invoice is as it was when mailed (`invoice_version`)."""
 
-    nonce = models.CharField(max_length=32, unique=True)
+    class Action(models.TextChoices):
+        APPROVE = "approve"
+        REJECT = "reject"
+
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256, hex")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
-    used_at = models.DateTimeField(default=timezone.now)
+    route = models.ForeignKey(ApprovalRoute, on_delete=models.CASCADE, related_name="links")
+    level = models.PositiveSmallIntegerField(help_text="The route level it was mailed for")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    invoice_version = models.PositiveBigIntegerField(help_text="Invoice.version when mailed")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"link {self.nonce} used {self.used_at:%Y-%m-%d %H:%M}"
+        return f"{self.action} link for invoice {self.invoice_id} to {self.approver_id}"
 
 
 class DelegationQuerySet(models.QuerySet):
@@ -274,6 +292,14 @@ class Delegation(models.Model):
             raise ValidationError({"ends_on": "The last day is on or after the first."})
         if self.principal_id and self.principal_id == self.delegate_id:
             raise ValidationError({"delegate": "A delegate is someone else."})
+        # Whoever decides for an approver must hold the approve permission themselves
+        # (issue 16: a compliance user made delegate approved "on behalf of" one).
+        for name in ("principal", "delegate"):
+            person_id = getattr(self, f"{name}_id")
+            if person_id and not roles.approvers().filter(pk=person_id).exists():
+                raise ValidationError(
+                    {name: "Only people who may approve invoices delegate or stand in."}
+                )
 
 
 class ReportingLine(models.Model):

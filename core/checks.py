@@ -1,27 +1,50 @@
-"""System checks that refuse a production start with development defaults."""
+"""System checks with ids for misconfiguration, and the refusal of development defaults
+outside development.
+
+Development is said explicitly: LEDGERLINE_DEV=1 (settings.DEVELOPMENT), which the
+Makefile sets for `make run`. Any other process is taken for production, and
+`development_defaults_left` names what it must not run with (issue 16: gunicorn with the
+development key served forged approve links). Every manage.py command that runs the system
+checks refuses them, `qcluster` included; core/wsgi.py (gunicorn, any WSGI server) calls
+`refuse_development_defaults` at import, since a WSGI server runs no system checks.
+"""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+
+DEVELOPMENT_HINT = "For development, run `make run` or set LEDGERLINE_DEV=1."
 
 
-@register(Tags.security, deploy=False)
-def check_production_settings(app_configs, **kwargs):
-    if settings.DEBUG:
+def development_defaults_left() -> list[Error]:
+    """The development defaults left in a production process (empty in development):
+    E008 DEBUG on, E001 the development or a weak SECRET_KEY, E002 ALLOWED_HOSTS empty or
+    '*', E003 SQLite."""
+    if settings.DEVELOPMENT:
         return []
     errors = []
+    if settings.DEBUG:
+        errors.append(
+            Error(
+                "DEBUG is on outside development: error pages would show settings and code.",
+                hint=f"Unset DEBUG (it is off unless turned on). {DEVELOPMENT_HINT}",
+                id="ledgerline.E008",
+            )
+        )
     key = settings.SECRET_KEY
     if key == settings.DEV_SECRET_KEY or len(key) < 50 or len(set(key)) < 5:
         errors.append(
             Error(
-                "SECRET_KEY is the development default or too weak while DEBUG is off.",
-                hint="Set SECRET_KEY (or SECRET_KEY_FILE) to 50+ random characters.",
+                "SECRET_KEY is the development default or too weak outside development.",
+                hint="Set SECRET_KEY (or SECRET_KEY_FILE) to 50+ random characters. "
+                + DEVELOPMENT_HINT,
                 id="ledgerline.E001",
             )
         )
     if not settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS:
         errors.append(
             Error(
-                "ALLOWED_HOSTS is empty or '*' while DEBUG is off.",
+                "ALLOWED_HOSTS is empty or '*' outside development.",
                 hint="Set ALLOWED_HOSTS to the host names the app is served under.",
                 id="ledgerline.E002",
             )
@@ -30,11 +53,28 @@ def check_production_settings(app_configs, **kwargs):
         errors.append(
             Error(
                 "SQLite is the embedded demo database; production runs on PostgreSQL.",
-                hint="Set DATABASE_URL=postgres://user:password@host:5432/name.",
+                hint="Set DATABASE_URL=postgres://user:password@host:5432/name. "
+                + DEVELOPMENT_HINT,
                 id="ledgerline.E003",
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=False)
+def check_production_settings(app_configs, **kwargs):
+    return development_defaults_left()
+
+
+def refuse_development_defaults() -> None:
+    """Raise ImproperlyConfigured naming each development default left outside development
+    (see `development_defaults_left`); for entry points that run no system checks."""
+    errors = development_defaults_left()
+    if errors:
+        raise ImproperlyConfigured(
+            "Refusing to start with development defaults:\n"
+            + "\n".join(f"{error.id}: {error.msg} {error.hint}" for error in errors)
+        )
 
 
 @register()

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core import roles
@@ -106,7 +107,13 @@ def reprocess_invoice(request: HttpRequest, pk: int):
     reprocess(invoice, actor=request.user)
     enqueue_invoice(invoice.pk)
     messages.success(request, f"Invoice #{invoice.pk} is being read again.")
-    return redirect(request.POST.get("next") or "intake")
+    # `next` comes from the form: only a path on this site, never another site (issue 16).
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "intake"
+    return redirect(back)
 
 
 def _folder_state() -> dict | None:

@@ -1,10 +1,14 @@
 """Ledgerline settings: one module, driven by environment variables.
 
-Defaults make `make run` work with nothing set (SQLite under var/, DEBUG on, a dev secret);
-core/checks.py refuses those dev defaults once DEBUG is off.
+Defaults are production's: DEBUG off, secure cookies, HSTS, HTTPS only. `make run` (and the
+Makefile's other developer targets, and pytest through pyproject.toml) set LEDGERLINE_DEV=1,
+which turns DEBUG on and lets SQLite under var/ and the development secret key be used;
+outside it core/checks.py refuses those (gunicorn through core/wsgi.py, qcluster and every
+manage.py command that runs the system checks).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,9 +20,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("LEDGERLINE_VAR_DIR", BASE_DIR / "var")
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
-DEBUG = env_bool("DEBUG", True)
+# A developer's machine, said explicitly (the Makefile sets it for `make run`): never guessed
+# from DEBUG, which a production process must not have on.
+DEVELOPMENT = env_bool("LEDGERLINE_DEV", False)
+DEBUG = env_bool("DEBUG", DEVELOPMENT)
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEVELOPMENT else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -32,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "simple_history",
+    "axes",  # sign-in throttling (core.signin)
     "audit",
     "core",
     "extraction",
@@ -41,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,17 +59,34 @@ MIDDLEWARE = [
     "core.middleware.EmbedMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in (core.signin)
 ]
 # Single sign-on by the intranet proxy (off by default): the request header (as Django
 # names it, e.g. HTTP_X_REMOTE_USER) that carries the signed-in user's name.
 REMOTE_USER_HEADER = env_str("REMOTE_USER_HEADER", "")
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "core.signin.SignInThrottle",  # first: a locked-out username is refused before its password
+    "django.contrib.auth.backends.ModelBackend",
+]
 if REMOTE_USER_HEADER:
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "core.middleware.ProxyRemoteUserMiddleware",
     )
     AUTHENTICATION_BACKENDS.insert(0, "core.middleware.KnownRemoteUserBackend")
+# Sign-in throttling (django-axes, core.signin): after SIGNIN_FAILURE_LIMIT wrong passwords
+# a username is locked for SIGNIN_LOCKOUT_MINUTES (the right password too), on the sign-in
+# page and /admin/ alike; a success before that clears the count. Each lockout is audited.
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
+# By username, from any address: guessing one account's password from many machines is
+# stopped too, and an office behind one NAT address, or every user behind the reverse
+# proxy (whose address is REMOTE_ADDR), is not locked out by one person's typos. Hence
+# axes' advice to add the address (W006) is deliberately not taken.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 # Who may frame the embed layout: a CSP frame-ancestors value, e.g.
 # "'self' https://intranet.example.com". A cross-site intranet also needs
 # SESSION_COOKIE_SAMESITE=None over HTTPS, or the session cookie is not sent in the frame.
@@ -127,10 +153,36 @@ MEDIA_URL = "media/"  # documents are never served from here; see core.views.doc
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("UPLOAD_MAX_FILES", 100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Outside development the app is served over HTTPS only (behind a proxy that terminates TLS,
+# name the header it sets to "https" in SECURE_PROXY_SSL_HEADER, e.g. X-Forwarded-Proto).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEVELOPMENT
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEVELOPMENT)
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEVELOPMENT else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = env_str("SESSION_COOKIE_SAMESITE", "Lax")
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page is framed, not even by the app itself, except the embed screens, which
+# core.middleware.EmbedMiddleware lets EMBED_FRAME_ANCESTORS frame.
+X_FRAME_OPTIONS = "DENY"
+# django-csp: every response. Scripts and style sheets come from our static files only
+# (htmx is vendored; no inline <script> or <style>); style *attributes* stay allowed for the
+# widths of bars and the field boxes drawn over a page image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Background work: django-q2 with the ORM broker (no extra service; several qcluster
 # processes on several machines can share the one database).
@@ -195,6 +247,22 @@ CACHES = {
 MAX_DOCUMENT_BYTES = env_int("MAX_DOCUMENT_BYTES", 25 * 1024 * 1024)
 MAX_STORED_BYTES = env_int("MAX_STORED_BYTES", 100 * 1024 * 1024)
 MAX_ZIP_MEMBERS = env_int("MAX_ZIP_MEMBERS", 200)
+# Bounded resources for every input (issue 16): what one document may cost to read.
+# Pixels of all pages together (scans, and images in PDFs): 50 A4 pages at 300 dpi.
+MAX_DOCUMENT_PIXELS = env_int("MAX_DOCUMENT_PIXELS", 500_000_000)
+# Bytes a PDF's streams other than images (page contents, fonts, attachments) may inflate
+# to in all, counted while inflating (extraction.readers.pdf_streams).
+MAX_INFLATED_BYTES = env_int("MAX_INFLATED_BYTES", 64 * 1024 * 1024)
+# Uploads: each file is dropped once it passes MAX_STORED_BYTES while streaming in; a
+# request body that is not a file (JSON to the API) is refused over this size (413).
+FILE_UPLOAD_HANDLERS = [
+    "extraction.channels.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)
+# JSON from the API: nested at most this deep (deeper is a 400, not a crash).
+MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 64)
 # The AP mailbox from the environment (more are configured in the admin), polled by a
 # django-q2 schedule every minute and by `manage.py poll_mailboxes`.
 IMAP_URL = env_str("IMAP_URL")  # imap://user:password@host:143/INBOX or imaps://...
@@ -237,7 +305,10 @@ ODOO_PASSWORD = env_str("ODOO_PASSWORD")
 # six hours); after ERP_MAX_ATTEMPTS the delivery is listed as failed for a person.
 ERP_MAX_ATTEMPTS = env_int("ERP_MAX_ATTEMPTS", 8)
 ERP_RETRY_SECONDS = env_int("ERP_RETRY_SECONDS", 60)
-CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 600)
+# A worker's claim on an invoice (and on a scanner-folder file): renewed every third of it
+# while a stage runs (core.pipeline), so a dead worker's invoices are free again within it;
+# the "resume stalled invoices" schedule (every minute) then queues them: under 2 minutes.
+CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 45)
 
 LOGGING = {
     "version": 1,
@@ -246,5 +317,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-q2 logs every task at INFO; its logger is named with a hyphen.
-    "loggers": {"django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")}},
+    # django-axes logs every sign-in at INFO; its lockouts (WARNING) are kept.
+    "loggers": {
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -2,13 +2,13 @@
 
 import re
 from datetime import timedelta
-from unittest import mock
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from approvals import email_links
 from core.models import Invoice, Status
 from tests.factories import make_queue
 
@@ -79,15 +79,19 @@ def test_a_reject_link_needs_the_reason_the_vendor_is_told(client, waiting):
 
     refused = client.post(url, {"comment": ""})
     waiting.refresh_from_db()
-    assert refused.status_code == 409
+    # The confirmation again, saying why; the link is not spent by a refused decision.
+    assert refused.status_code == 400
+    assert "needs a reason the vendor can be told" in refused.content.decode()
     assert waiting.status == Status.PENDING_APPROVAL
+    assert client.post(url, {"comment": "Wrong prices"}).status_code == 200
+    waiting.refresh_from_db()
+    assert waiting.status == Status.REJECTED
 
 
 def test_an_expired_link_refuses(client, waiting, settings):
     url = _path(_link("approve"))
-    later = email_links.signing.time.time() + timedelta(hours=73).total_seconds()
 
-    with mock.patch("django.core.signing.time.time", return_value=later):
+    with time_machine.travel(timezone.now() + timedelta(hours=73)):
         page = client.get(url)
 
     assert page.status_code == 410

@@ -29,18 +29,20 @@ def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_production_refuses_development_defaults(settings):
-    settings.DEBUG = False
+    settings.DEVELOPMENT = False
+    settings.DEBUG = True
     settings.SECRET_KEY = settings.DEV_SECRET_KEY
     settings.ALLOWED_HOSTS = ["*"]
     settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
 
     ids = {error.id for error in check_production_settings(None)}
 
-    assert ids == {"ledgerline.E001", "ledgerline.E002", "ledgerline.E003"}
+    assert ids == {"ledgerline.E008", "ledgerline.E001", "ledgerline.E002", "ledgerline.E003"}
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_production_with_real_values_passes(settings):
+    settings.DEVELOPMENT = False
     settings.DEBUG = False
     settings.SECRET_KEY = "k3y-" + "x9Qa7Lm2" * 8
     settings.ALLOWED_HOSTS = ["ap.example.com"]
@@ -48,7 +50,8 @@ def test_production_with_real_values_passes(settings):
     assert check_production_settings(None) == []
 
 
-def test_development_defaults_are_fine_with_debug_on(settings):
+def test_development_defaults_are_fine_in_development(settings):
+    settings.DEVELOPMENT = True
     settings.DEBUG = True
     assert check_production_settings(None) == []
 
