@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db import transaction
 
 from audit import changes
@@ -67,6 +68,19 @@ class AuditedAdmin:
         after = self._audit_values(form.instance)
         changed = changes.diff(getattr(form, "_audit_before", {}), after)
         self._audit(request, form.instance, changes.UPDATED if change else changes.CREATED, changed)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """simple_history's "revert to this version" saves through save_model but never
+        calls save_related, where the event is written: the change is recorded here."""
+        stored = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        before = self._audit_values(stored)
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and stored is not None:
+            stored.refresh_from_db()
+            changed = changes.diff(before, self._audit_values(stored))
+            if changed:
+                self._audit(request, stored, changes.UPDATED, changed)
+        return response
 
     def delete_model(self, request, obj):
         with transaction.atomic():

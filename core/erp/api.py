@@ -9,15 +9,13 @@ change is audited with the token that made it.
 
 import hashlib
 import json
-import re
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
 from core.api import _error, api_view
-from core.erp import masterdata
+from core.erp import bounded_json, masterdata
 from core.erp.openapi import schema
 from core.erp.posting import record_payment
 from core.models import (
@@ -45,63 +43,17 @@ def openapi(request: HttpRequest):
 
 def _body(request: HttpRequest):
     """The JSON body, or a JsonResponse saying what is wrong with it: 415 for another
-    content type, 400 for JSON that is invalid, nested deeper than MAX_JSON_DEPTH or with
-    a number longer than MAX_JSON_NUMBER characters (a 5,000-digit integer or a body nested
-    5,000 deep would otherwise raise past the view: Python's int digit limit, recursion)."""
+    content type, 400 for JSON that is invalid or beyond core.erp.bounded_json's limits."""
     if request.content_type != "application/json":
         return _error(415, "Send JSON: Content-Type: application/json")
     try:
         text = request.body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _error(400, f"The body is not valid JSON: {exc}")
-    depth = _nesting(text)
-    if depth > settings.MAX_JSON_DEPTH:
-        return _error(
-            400,
-            f"The JSON is nested {depth} levels deep; at most {settings.MAX_JSON_DEPTH} "
-            "are accepted",
-        )
     try:
-        return json.loads(
-            text, parse_int=_number(int), parse_float=_number(float), parse_constant=_constant
-        )
-    except (json.JSONDecodeError, _NumberRefused, RecursionError) as exc:
+        return bounded_json.loads(text)
+    except ValueError as exc:
         return _error(400, f"The body is not valid JSON: {exc}")
-
-
-MAX_JSON_NUMBER = 40  # characters: an amount has at most 16 digits before the point, 6 after
-# A string, to its closing quote or the end of the text: one linear pass, however odd.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?')
-_JSON_BRACKETS = re.compile(r"[\[\]{}]")
-
-
-class _NumberRefused(ValueError):
-    pass
-
-
-def _nesting(text: str) -> int:
-    """How deep the arrays and objects of a JSON text nest (brackets inside strings aside);
-    counted without parsing, so a body nested 5,000 deep costs no recursion."""
-    depth = deepest = 0
-    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
-
-
-def _number(kind):
-    def parse(literal: str):
-        if len(literal) > MAX_JSON_NUMBER:
-            raise _NumberRefused(
-                f"a number of {len(literal):,} characters; at most {MAX_JSON_NUMBER} are accepted"
-            )
-        return kind(literal)
-
-    return parse
-
-
-def _constant(name: str):
-    raise _NumberRefused(f"{name} is not a JSON number")
 
 
 def _source(request: HttpRequest) -> str:

@@ -16,11 +16,10 @@ CSV columns (a header row; extra columns are ignored):
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.erp import masterdata
+from core.erp import bounded_json, masterdata
 
 HEADER = {
     "vendors": ("external_id", "name", "vat_id", "iban", "address", "currency", "match_mode"),
@@ -87,8 +86,8 @@ def import_file(path: Path, kind: str) -> Report:
 
 def _json(text: str) -> list[tuple[str, dict]]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = bounded_json.loads(text)
+    except ValueError as exc:
         raise ValueError(f"not valid JSON: {exc}") from exc
     if isinstance(data, dict):
         data = data.get("items")

@@ -208,3 +208,22 @@ def test_a_tolerance_rule_changed_in_the_admin_is_audited_with_its_new_version(a
     changes = AuditEvent.objects.get(action="masterdata.tolerance_rule_updated").payload["changes"]
     assert changes["price_percent"] == {"from": "0.500", "to": "2.000"}
     assert changes["version"] == {"from": 1, "to": 2}
+
+
+def test_reverting_a_vendor_to_an_older_version_in_the_admin_is_audited(admin_client):
+    """simple_history's revert saves without save_related, where the event is written."""
+    vendor = make_vendor(iban=OLD_IBAN)
+    admin_client.post(
+        reverse("admin:core_vendor_change", args=[vendor.pk]), _vendor_form(vendor, iban=NEW_IBAN)
+    )
+    first = vendor.history.order_by("history_id").first()
+    url = reverse("admin:core_vendor_simple_history", args=[vendor.pk, first.history_id])
+
+    response = admin_client.post(url, _vendor_form(Vendor.objects.get(pk=vendor.pk), iban=OLD_IBAN))
+
+    assert response.status_code == 302
+    vendor.refresh_from_db()
+    assert vendor.iban == OLD_IBAN
+    event = AuditEvent.objects.filter(action="masterdata.vendor_updated").latest("id")
+    assert event.payload["changes"]["iban"] == {"from": NEW_IBAN, "to": OLD_IBAN}
+    assert chain.verify().ok

@@ -95,6 +95,10 @@ def test_json_files_take_the_api_objects(tmp_path):
         ("vendors.csv", b"\xff\xfe\x00garbage", "cannot be read as UTF-8 text"),
         ("vendors.json", b"{not json", "not valid JSON"),
         ("vendors.json", b'"a string"', "expected a list of records"),
+        # The API's limits hold for files too (core.erp.bounded_json): a 500 there, a
+        # crashed import here.
+        ("vendors.json", b"[" * 5000 + b"]" * 5000, "nested 5000 levels deep"),
+        ("vendors.json", b'[{"external_id": ' + b"9" * 5000 + b"}]", "a number of 5,000"),
     ],
 )
 def test_a_file_that_cannot_be_read_says_why(tmp_path, capsys, name, data, reason):

@@ -112,7 +112,7 @@ def test_json_nested_5000_deep_is_a_400_with_the_reason(client, masterdata_token
 
     assert response.status_code == 400
     assert response.json()["error"] == (
-        "The JSON is nested 5000 levels deep; at most 64 are accepted"
+        "The body is not valid JSON: nested 5000 levels deep; at most 64 are accepted"
     )
 
 
