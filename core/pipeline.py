@@ -13,7 +13,9 @@ The claim is a short lease (CLAIM_LEASE_SECONDS, 45 s by default) that a heartbe
 while the stage runs, however long it takes (a 50-page OCR); a worker that dies stops
 renewing, its lease runs out, and the "resume stalled invoices" schedule (every minute,
 core.tasks.resume_stalled) queues the invoice again: a crash costs at most the lease plus
-a minute, well under two.
+a minute, well under two. The next claim counts the run that died (`crashed_runs`); a
+document whose reading has killed MAX_CRASHED_RUNS workers is not read again but sent to a
+clerk as UNREADABLE (extraction.services.extract_invoice), so it cannot kill workers for ever.
 """
 
 import logging
@@ -54,6 +56,7 @@ def advance(invoice_id: int, *, worker: str | None = None) -> Invoice:
         if not Invoice.objects.claim(invoice.pk, before, worker):
             log.info("invoice %s (%s) is held by another worker", invoice.pk, before)
             break
+        invoice.refresh_from_db()  # as claimed: crashed_runs counted, another's changes seen
         try:
             with holding_claim(invoice.pk, worker):
                 stage(invoice)

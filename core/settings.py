@@ -309,6 +309,9 @@ ERP_RETRY_SECONDS = env_int("ERP_RETRY_SECONDS", 60)
 # while a stage runs (core.pipeline), so a dead worker's invoices are free again within it;
 # the "resume stalled invoices" schedule (every minute) then queues them: under 2 minutes.
 CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 45)
+# A document whose reading killed the worker this many times (its claim ran out unreleased:
+# a reader aborting the process) is not read again: it waits in review as UNREADABLE.
+MAX_CRASHED_RUNS = env_int("MAX_CRASHED_RUNS", 3)
 
 LOGGING = {
     "version": 1,

@@ -35,7 +35,28 @@ _LARGEST_AMOUNT = Decimal("1e16")
 
 
 def extract_invoice(invoice: Invoice) -> None:
+    """Read the invoice's document into its fields (-> extracted), or quarantine it (->
+    needs_review with UNREADABLE): unreadable, over a limit, or a document whose reading
+    killed the worker `invoice.crashed_runs` >= MAX_CRASHED_RUNS times (counted by
+    `Invoice.objects.claim`: a reader that aborts the process raises nothing to catch here,
+    so without this it would be queued again and kill the next worker, for ever)."""
     document = invoice.document
+    if invoice.crashed_runs >= settings.MAX_CRASHED_RUNS:
+        # Kept, not read again: reprocess once the reader is fixed (it counts from zero).
+        _unreadable(
+            invoice,
+            OverLimit(
+                f"Reading this document stopped the worker {invoice.crashed_runs} "
+                f"time{pluralize(invoice.crashed_runs)} (MAX_CRASHED_RUNS is "
+                f"{settings.MAX_CRASHED_RUNS}), so it is kept but not read again. Ask the "
+                "sender for another copy (a PDF printed again, say), or reprocess it after "
+                "the reader is fixed.",
+                setting="MAX_CRASHED_RUNS",
+                actual=invoice.crashed_runs,
+                maximum=settings.MAX_CRASHED_RUNS,
+            ),
+        )
+        return
     if document.size > settings.MAX_DOCUMENT_BYTES:
         # Kept, not read: an admin can raise the limit and reprocess it.
         _unreadable(
@@ -195,7 +216,8 @@ def quarantined(invoices):
 
 def reprocess(invoice: Invoice, *, actor) -> None:
     """Read a quarantined document again (after a fix: a raised limit, a better reader):
-    its open UNREADABLE exception is resolved and the invoice goes back to received.
+    its open UNREADABLE exception is resolved and the invoice goes back to received, its
+    `crashed_runs` back to 0 (MAX_CRASHED_RUNS counts again from there).
     Only quarantined invoices: one in review for another reason keeps its clerk's work."""
     if not quarantined(Invoice.objects.filter(pk=invoice.pk)).exists():
         raise ValueError(f"Invoice {invoice.pk} is not waiting on an unreadable document")
@@ -204,5 +226,8 @@ def reprocess(invoice: Invoice, *, actor) -> None:
             resolved_at=timezone.now(), resolved_by=None if isinstance(actor, str) else actor
         )
         invoice.transition(
-            Status.RECEIVED, actor=actor, reason="Reprocess: read the document again"
+            Status.RECEIVED,
+            actor=actor,
+            reason="Reprocess: read the document again",
+            crashed_runs=0,
         )

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
@@ -82,7 +82,12 @@ class InvoiceQuerySet(models.QuerySet):
 
     def claim(self, pk: int, status: str, worker: str) -> bool:
         """Compare-and-set: take the invoice for `worker` if it is still in `status` and
-        nobody holds a live claim. A crashed worker's claim expires after the lease."""
+        nobody holds a live claim. A crashed worker's claim expires after the lease.
+
+        Taking over a claim that expired instead of being released (`claimed_until` still
+        set: `release` clears it) adds one to `crashed_runs`, in the same UPDATE: the run
+        before died holding the invoice. The extraction stage stops reading a document
+        once that count reaches MAX_CRASHED_RUNS (extraction.services)."""
         now = timezone.now()
         return (
             self.filter(pk=pk, status=status)
@@ -90,6 +95,11 @@ class InvoiceQuerySet(models.QuerySet):
             .update(
                 claimed_by=worker,
                 claimed_until=now + timedelta(seconds=settings.CLAIM_LEASE_SECONDS),
+                crashed_runs=Case(
+                    When(claimed_until__isnull=False, then=F("crashed_runs") + 1),
+                    default=F("crashed_runs"),
+                    output_field=models.PositiveSmallIntegerField(),
+                ),
             )
             == 1
         )
@@ -158,8 +168,13 @@ class Invoice(models.Model):
     # Operational, not business history: which worker holds the invoice and until when.
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Runs that died holding the claim (the process killed, not an exception: its lease ran
+    # out unreleased), counted by `claim`, since intake or the last reprocess.
+    crashed_runs = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords(excluded_fields=["claimed_by", "claimed_until", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["claimed_by", "claimed_until", "crashed_runs", "updated_at"]
+    )
     objects = InvoiceQuerySet.as_manager()
 
     class Meta:
