@@ -361,16 +361,19 @@ def train(documents: list[LabelledDocument], kinds=KINDS, fields=RANKED_FIELDS) 
 def calibration(scores: list[float], right: list[int]) -> tuple[list[float], list[float]]:
     """(x, y) of the map from a pick's score (its margin) to the probability it is right:
     an isotonic regression of held-out picks' rightness on their scores (Zadrozny and
-    Elkan, KDD 2002), each of its blocks' rate taken by Laplace's rule of succession,
+    Elkan, KDD 2002), each of its blocks' rate never above Laplace's rule of succession,
     (right + 1) / (answers + 2), so a block of five right answers says 0.86, not 1.0: a few
-    dozen held-out answers cannot show certainty. Kept non-decreasing in the score."""
+    dozen held-out answers cannot show certainty. Only lowered, never raised: a block of
+    wrong answers stays at 0 (its values are dropped, ABSTAIN_BELOW). Kept non-decreasing
+    in the score."""
     isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     fitted = isotonic.fit_transform(scores, right)
     levels: dict[float, list[int]] = {}
     for level, was_right in zip(fitted.tolist(), right, strict=True):
         levels.setdefault(round(level, 9), []).append(was_right)
     succession = {
-        level: (sum(answers) + 1) / (len(answers) + 2) for level, answers in levels.items()
+        level: min(sum(answers) / len(answers), (sum(answers) + 1) / (len(answers) + 2))
+        for level, answers in levels.items()
     }
     ys = np.maximum.accumulate(
         [succession[round(float(y), 9)] for y in isotonic.predict(isotonic.X_thresholds_)]

@@ -238,10 +238,11 @@ def test_a_value_that_barely_beats_another_is_less_sure_than_a_clear_winner():
 
 
 def test_a_few_right_answers_cannot_show_certainty():
-    """Laplace's rule of succession on each isotonic block: five of five right is 6/7."""
+    """Laplace's rule of succession caps each isotonic block: five of five right is 6/7;
+    three of three wrong stays 0 (not 1/5: a hopeless value is still dropped)."""
     xs, ys = calibration([0.2, 0.3, 0.4, 0.8, 0.9, 0.95, 0.97, 0.99], [0, 0, 0, 1, 1, 1, 1, 1])
 
-    assert ys[0] == pytest.approx(1 / 5, abs=1e-4)  # three wrong: (0 + 1) / (3 + 2)
+    assert ys[0] == 0.0
     assert ys[-1] == pytest.approx(6 / 7, abs=1e-4)
     assert ys == sorted(ys)
     assert (xs[0], xs[-1]) == (0.2, 0.99)
