@@ -25,12 +25,16 @@ log = logging.getLogger(__name__)
 SCREEN_WIDTH = 1100  # pixels: sharp on a laptop at 100%, zoomable to about 150%
 SCREEN_HEIGHT = SCREEN_WIDTH * 3  # a long receipt is scrolled, not drawn miles long
 MAX_PAGES = 30  # a screen shows the first pages; the original file has them all
+# Raised whenever the input checks before drawing change (extraction.readers.pdf_streams):
+# sizes cached under an older check are not trusted, so a file that passed it is checked
+# again before a page of it is drawn.
+CHECKS_VERSION = 2
 
 
 def page_sizes(document: Document) -> list[tuple[float, float]]:
     """(width, height) in PDF points of each page shown; [] for a document without pages
     or one that cannot (or may not, being over a resource limit) be read."""
-    key = f"page-sizes:{document.sha256}"
+    key = f"page-sizes:v{CHECKS_VERSION}:{document.sha256}"
     cache = caches["ocr"]
     sizes = cache.get(key)
     if sizes is None:
@@ -47,7 +51,7 @@ def page_png(document: Document, number: int) -> bytes | None:
     None if there is none or it cannot be drawn."""
     if not 1 <= number <= len(page_sizes(document)):
         return None
-    key = f"page-png:{document.sha256}:{number}:{SCREEN_WIDTH}"
+    key = f"page-png:v{CHECKS_VERSION}:{document.sha256}:{number}:{SCREEN_WIDTH}"
     cache = caches["ocr"]
     png = cache.get(key)
     if png is None:

@@ -1,7 +1,10 @@
 """Small files that decode to something huge, built in the test (never committed): a
-multi-page TIFF of blank 6000 x 6000 pages, and PDFs whose attachment or page content
-inflates to hundreds of megabytes. Each is built in milliseconds and is under 2 MB."""
+multi-page TIFF of blank 6000 x 6000 pages, PDFs whose attachment, page content,
+cross-reference stream or object stream inflates to hundreds of megabytes, and PDFs whose
+JPEG or JPEG 2000 image says 64 x 64 in its dictionary and 60000 x 60000 in its own header.
+Each is built in milliseconds and is under 2 MB."""
 
+import io
 import struct
 import zlib
 
@@ -98,3 +101,92 @@ def one_page_pdf(
             stream(b"/Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode", attachment),
         ]
     return pdf(objects)
+
+
+def image_pdf(image_dictionary: bytes, image_data: bytes) -> bytes:
+    """A one-page PDF drawing one image XObject with this dictionary (its /Type, /Subtype
+    and /Length are added) and encoded data."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im1 5 0 R >> >> >>",
+        stream(b"", b"q 500 0 0 700 50 50 cm /Im1 Do Q"),
+        stream(b"/Type /XObject /Subtype /Image " + image_dictionary, image_data),
+    ]
+    return pdf(objects)
+
+
+def jpeg(width: int, height: int) -> bytes:
+    """A real grey JPEG of `width` x `height` pixels (Pillow)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (width, height), 200).save(out, "JPEG")
+    return out.getvalue()
+
+
+def jpeg_saying(width: int, height: int) -> bytes:
+    """A 64 x 64 JPEG whose SOF0 marker is rewritten to say `width` x `height` (each under
+    65536): a decoder that trusts the header allocates width x height pixels."""
+    data = bytearray(jpeg(64, 64))
+    sof = data.find(b"\xff\xc0")  # SOF0: marker, length(2), precision(1), height(2), width(2)
+    struct.pack_into(">HH", data, sof + 5, height, width)
+    return bytes(data)
+
+
+def jpeg2000_saying(width: int, height: int, *, jp2: bool = False) -> bytes:
+    """A 64 x 64 JPEG 2000 image (a bare codestream, or with `jp2` a JP2 file, whose ihdr
+    box still says 64 x 64) whose SIZ marker is rewritten to say `width` x `height`."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(out, "JPEG2000", no_jp2=not jp2)
+    data = bytearray(out.getvalue())
+    siz = data.find(b"\xff\x4f\xff\x51") + 2  # SOC, then SIZ: marker, Lsiz, Rsiz, Xsiz...
+    # Xsiz Ysiz XOsiz YOsiz XTsiz YTsiz: one tile as large as the image.
+    struct.pack_into(">IIIIII", data, siz + 6, width, height, 0, 0, width, height)
+    return bytes(data)
+
+
+def xref_stream_pdf(*, xref_data: bytes | None = None, objects_stream: bytes | None = None):
+    """A one-page PDF whose cross-reference is a stream (/Type /XRef, FlateDecode), as
+    PDF 1.5+ writers make them, with the catalog and page tree in an object stream
+    (/Type /ObjStm). `xref_data` (deflated) or `objects_stream` (deflated) replace the
+    true data of either stream: a bomb pdfminer inflates while opening the file."""
+    inside = [  # objects 1 and 2, in object stream 6
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    ]
+    offsets, body = [], b""
+    for number, text in enumerate(inside, start=1):
+        offsets += [number, len(body)]
+        body += text + b" "
+    index = b" ".join(b"%d" % n for n in offsets) + b" "
+    objstm = stream(
+        b"/Type /ObjStm /N 2 /First %d /Filter /FlateDecode" % len(index),
+        objects_stream if objects_stream is not None else zlib.compress(index + body),
+    )
+    direct = {
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        4: stream(b"", TEXT),
+        5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        6: objstm,
+    }
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    at = {}
+    for number, text in direct.items():
+        at[number] = len(out)
+        out += b"%d 0 obj\n" % number + text + b"\nendobj\n"
+    at[7] = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]  # W [1 4 2]: type, offset or stream, gen/index
+    rows += [struct.pack(">BIH", 2, 6, i) for i in range(2)]
+    rows += [struct.pack(">BIH", 1, at[n], 0) for n in range(3, 8)]
+    xref = stream(
+        b"/Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode",
+        xref_data if xref_data is not None else zlib.compress(b"".join(rows)),
+    )
+    out += b"7 0 obj\n" + xref + b"\nendobj\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % at[7]
+    return bytes(out)

@@ -13,7 +13,18 @@ import pytest
 from extraction.extract import extract_source
 from extraction.readers.pdf_streams import check_pdf_streams
 from extraction.types import OverLimit, SourceFile
-from tests.bombs import blank_tiff, deflated_zeros, one_page_pdf, pdf, stream
+from tests.bombs import (
+    blank_tiff,
+    deflated_zeros,
+    image_pdf,
+    jpeg,
+    jpeg2000_saying,
+    jpeg_saying,
+    one_page_pdf,
+    pdf,
+    stream,
+    xref_stream_pdf,
+)
 from tests.memory import GOAL, measured
 
 MB = 1024 * 1024
@@ -29,6 +40,26 @@ try:
 except UnreadableDocument as exc:
     result = {"message": str(exc), "details": exc.details()}
 """
+
+
+# The child only checks the file named by $BOMB, as the screen does before drawing pages.
+CHECK = """
+from extraction.readers.pdf_streams import check_pdf_streams
+from extraction.types import OverLimit
+try:
+    check_pdf_streams(open(os.environ["BOMB"], "rb").read())
+    result = {"passed": True}
+except OverLimit as exc:
+    result = {"message": str(exc), "details": exc.details()}
+"""
+
+GREY = b"/ColorSpace /DeviceGray /BitsPerComponent 8"
+
+
+def _check(tmp_path, data: bytes):
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(data)
+    return measured(CHECK, BOMB=str(path))
 
 
 def _extract(tmp_path, data: bytes):
@@ -141,3 +172,91 @@ def test_a_page_of_10_by_14400_points_is_drawn_within_the_screen_box(tmp_path):
     assert width <= 1100
     assert 3000 < height <= 3300  # the whole length, scaled down, not a strip of it
     assert peak < GOAL, f"peak resident memory {peak / MB:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        b"/Filter /JPXDecode",
+        b"/Filter /DCTDecode",
+        b"/Filter [/ASCIIHexDecode /DCTDecode]",
+        b"/Filter /JPXDecode /JP2",
+    ],
+    ids=["jpx-codestream", "dct", "hex-then-dct", "jpx-jp2-file"],
+)
+def test_an_image_whose_header_says_more_pixels_than_its_dictionary_is_refused(tmp_path, image):
+    # The dictionary says 64 x 64, the JPEG's SOF or the JPEG 2000 SIZ 60000 x 60000:
+    # pdfium allocates what the header says (14 GB) and the process dies.
+    if b"JPX" in image:
+        data = jpeg2000_saying(60000, 60000, jp2=image.endswith(b"/JP2"))
+        image = b"/Filter /JPXDecode"
+    else:
+        data = jpeg_saying(60000, 60000)
+    if b"ASCIIHex" in image:
+        data = data.hex().encode() + b">"
+    bomb = image_pdf(b"/Width 64 /Height 64 %s %s" % (GREY, image), data)
+    assert len(bomb) < 5000
+
+    result, peak = _check(tmp_path, bomb)
+
+    assert result["details"] == {
+        "limit": "MAX_PIXELS",
+        "actual": 60000 * 60000,
+        "maximum": 40_000_000,
+    }
+    assert "60000 x 60000 pixels" in result["message"]
+    assert peak < GOAL, f"peak resident memory {peak / MB:.0f} MB"
+
+
+def test_jpeg_header_pixels_count_against_the_document(settings):
+    # 64 x 64 by the dictionary, 3000 x 3000 by the header: 9 million pixels counted.
+    document = image_pdf(
+        b"/Width 64 /Height 64 %s /Filter /DCTDecode" % GREY, jpeg_saying(3000, 3000)
+    )
+    check_pdf_streams(document)
+
+    settings.MAX_DOCUMENT_PIXELS = 8_000_000
+    with pytest.raises(OverLimit) as refused:
+        check_pdf_streams(document)
+    assert refused.value.details()["actual"] == 9_000_000
+
+
+def test_a_pdf_with_a_real_jpeg_passes_and_is_read(settings):
+    document = image_pdf(b"/Width 300 /Height 200 %s /Filter /DCTDecode" % GREY, jpeg(300, 200))
+
+    check_pdf_streams(document)
+
+    settings.MAX_DOCUMENT_PIXELS = 59_999  # the JPEG's own 300 x 200, counted once
+    with pytest.raises(OverLimit, match="MAX_DOCUMENT_PIXELS"):
+        check_pdf_streams(document)
+
+
+@pytest.mark.parametrize("bombed", ["xref", "objstm"])
+def test_a_pdf_whose_cross_reference_or_object_stream_inflates_to_a_gibibyte_is_refused(
+    tmp_path, bombed
+):
+    # pdfminer inflates both while opening the file, before a stream can be listed.
+    zeros = deflated_zeros(1024 * MB)
+    bomb = xref_stream_pdf(
+        **({"xref_data": zeros} if bombed == "xref" else {"objects_stream": zeros})
+    )
+    assert len(bomb) < 2 * MB
+
+    result, peak = _check(tmp_path, bomb)
+
+    assert result["details"]["limit"] == "MAX_INFLATED_BYTES"
+    assert result["details"]["maximum"] == 64 * MB
+    assert "cross-reference and object streams inflate" in result["message"]
+    assert peak < GOAL, f"peak resident memory {peak / MB:.0f} MB"
+
+
+def test_a_pdf_with_a_cross_reference_stream_passes_and_is_read(settings):
+    document = xref_stream_pdf()
+
+    check_pdf_streams(document)
+    words = [w.text for w in extract_source(SourceFile("ok.pdf", document)).words]
+    assert "INV-1" in words
+
+    settings.MAX_INFLATED_BYTES = 100  # the xref and object streams count too
+    with pytest.raises(OverLimit, match="cross-reference and object streams"):
+        check_pdf_streams(document)
