@@ -103,11 +103,7 @@ def accept_variance(invoice: Invoice, user, code: str, reason_code: str, comment
         "at": timezone.now().isoformat(),
     }
     with transaction.atomic():
-        for finding in findings:
-            finding.resolved_at = timezone.now()
-            finding.resolved_by = user
-            finding.details = {**finding.details, "accepted": accepted}
-            finding.save(update_fields=["resolved_at", "resolved_by", "details"])
+        _resolve(findings, user, accepted=accepted)
         chain.record(
             "invoice.variance_accepted",
             actor=actor_name(user),
@@ -168,11 +164,7 @@ def release_duplicate(invoice: Invoice, user, comment: str) -> bool:
     released = {"by": user.get_username(), "at": timezone.now().isoformat(),
                 "comment": comment.strip()}  # fmt: skip
     with transaction.atomic():
-        for finding in findings:
-            finding.resolved_at = timezone.now()
-            finding.resolved_by = user
-            finding.details = {**finding.details, "released": released}
-            finding.save(update_fields=["resolved_at", "resolved_by", "details"])
+        _resolve(findings, user, released=released)
         chain.record(
             "invoice.duplicate_released",
             actor=actor_name(user),
@@ -238,3 +230,13 @@ def _in_queue(invoice: Invoice) -> None:
 def _must(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+def _resolve(findings, user, **why) -> None:
+    """Mark each open exception of `findings` resolved by `user` now, keeping `why` (how it
+    was resolved: {"accepted": ...} or {"released": ...}) in its details."""
+    for finding in findings:
+        finding.resolved_at = timezone.now()
+        finding.resolved_by = user
+        finding.details = {**finding.details, **why}
+        finding.save(update_fields=["resolved_at", "resolved_by", "details"])
