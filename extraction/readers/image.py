@@ -40,13 +40,12 @@ class ImageReader:
         return source.data.startswith(tuple(_SIGNATURES))
 
     def read(self, source: SourceFile) -> ExtractionResult:
-        pages = image_page_sizes(source.data)
+        # The limits, for all pages, before a pixel is decoded; then one page at a time.
+        count = len(image_page_sizes(source.data))
+        pages = (image_page(source.data, index) for index in range(count))
         words = read_pages(
-            (
-                (page, number, dpi)
-                for number, (page, dpi) in enumerate(image_pages(source.data), start=1)
-            ),
-            total=len(pages),
+            ((page, number, dpi) for number, (page, dpi) in enumerate(pages, start=1)),
+            total=count,
         )
         if not words:
             raise UnreadableDocument(
