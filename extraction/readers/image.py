@@ -84,18 +84,26 @@ def image_page_sizes(data: bytes) -> list[tuple[int, int, float]]:
                     maximum=MAX_PIXELS,
                 )
             total += image.width * image.height
-            if total > settings.MAX_DOCUMENT_PIXELS:
-                raise OverLimit(
-                    f"The image's pages hold more than {settings.MAX_DOCUMENT_PIXELS:,} "
-                    f"pixels in all ({total:,} in the first {index + 1} of {count} pages; "
-                    "MAX_DOCUMENT_PIXELS): too large to be a scanned invoice. Scan it at "
-                    "300 dpi or less, or split it into single invoices.",
-                    setting="MAX_DOCUMENT_PIXELS",
-                    actual=total,
-                    maximum=settings.MAX_DOCUMENT_PIXELS,
-                )
+            check_document_pixels(
+                total, "The image's pages", f"{total:,} in the first {index + 1} of {count} pages; "
+            )
             sizes.append((image.width, image.height, _dpi(image)))
         return sizes
+
+
+def check_document_pixels(total: int, what: str, so_far: str = "") -> None:
+    """OverLimit when `total` pixels, of one document's pages or images counted so far,
+    pass MAX_DOCUMENT_PIXELS; `what` names them ("The image's pages", "The PDF's images"),
+    `so_far` says which were counted ("3,000,000 in the first 3 of 3 pages; ")."""
+    if total > settings.MAX_DOCUMENT_PIXELS:
+        raise OverLimit(
+            f"{what} hold more than {settings.MAX_DOCUMENT_PIXELS:,} pixels in all "
+            f"({so_far}MAX_DOCUMENT_PIXELS): too large to be a scanned invoice. Scan it at "
+            "300 dpi or less, or split it into single invoices.",
+            setting="MAX_DOCUMENT_PIXELS",
+            actual=total,
+            maximum=settings.MAX_DOCUMENT_PIXELS,
+        )
 
 
 def image_pages(data: bytes) -> Iterator[tuple[Image.Image, float]]:

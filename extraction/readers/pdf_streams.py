@@ -49,7 +49,7 @@ from pdfminer.pdftypes import (
 from pdfminer.psparser import LIT
 from PIL import Jpeg2KImagePlugin, JpegImagePlugin
 
-from extraction.readers.image import MAX_PIXELS
+from extraction.readers.image import MAX_PIXELS, check_document_pixels
 from extraction.types import OverLimit
 
 log = logging.getLogger(__name__)
@@ -170,15 +170,7 @@ def _check_image(stream: PDFStream, pixels: int) -> int:
         width, height = max(width, header_width), max(height, header_height)
         _check_image_pixels(width, height)
     pixels += width * height
-    if pixels > settings.MAX_DOCUMENT_PIXELS:
-        raise OverLimit(
-            f"The PDF's images hold more than {settings.MAX_DOCUMENT_PIXELS:,} pixels "
-            "in all (MAX_DOCUMENT_PIXELS): too large to be a scanned invoice. Scan "
-            "it at 300 dpi or less, or split it into single invoices.",
-            setting="MAX_DOCUMENT_PIXELS",
-            actual=pixels,
-            maximum=settings.MAX_DOCUMENT_PIXELS,
-        )
+    check_document_pixels(pixels, "The PDF's images")
     return pixels
 
 
