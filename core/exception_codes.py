@@ -35,6 +35,8 @@ class ExceptionCode(StrEnum):
     MISSING_FIELD = "MISSING_FIELD"
     LOW_CONFIDENCE = "LOW_CONFIDENCE"
     EINVOICE_UNUSABLE = "EINVOICE_UNUSABLE"
+    DOCUMENT_TYPE = "DOCUMENT_TYPE"
+    CORRECTED_INVOICE = "CORRECTED_INVOICE"
     CREDIT_NOTE = "CREDIT_NOTE"
     VENDOR_UNKNOWN = "VENDOR_UNKNOWN"
     BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
@@ -93,6 +95,12 @@ _TABLE: dict[ExceptionCode, _Entry] = {
         "E-invoice unusable", Override.NEVER,
         resolve="ask the vendor for a valid e-invoice, or enter the fields from it",
     ),
+    ExceptionCode.DOCUMENT_TYPE: _Entry(
+        "Not an invoice to pay", Override.NEVER,
+        resolve="check the document's type: a proforma or an unknown type code is rejected, "
+        "or the vendor sends it again as an invoice or credit note",
+    ),
+    ExceptionCode.CORRECTED_INVOICE: _Entry("Corrects an earlier invoice", Override.COMMENT),
     ExceptionCode.CREDIT_NOTE: _Entry("Credit note without order", Override.COMMENT),
     ExceptionCode.VENDOR_UNKNOWN: _Entry(
         "Vendor unknown", Override.NEVER,

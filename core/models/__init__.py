@@ -5,8 +5,10 @@ from core.models.invoices import (
     TRANSITIONS,
     IllegalTransition,
     Invoice,
+    InvoiceAllowanceCharge,
     InvoiceException,
     InvoiceLine,
+    InvoiceTaxSubtotal,
     Status,
 )
 from core.models.masterdata import (
@@ -29,8 +31,10 @@ __all__ = [
     "IdempotentRequest",
     "IllegalTransition",
     "Invoice",
+    "InvoiceAllowanceCharge",
     "InvoiceException",
     "InvoiceLine",
+    "InvoiceTaxSubtotal",
     "MailMessage",
     "Mailbox",
     "OutboxMessage",

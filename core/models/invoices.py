@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from audit import chain
+from core.identifiers import invoice_number_key
 from core.models.documents import Document
 from core.models.masterdata import PurchaseOrder, Vendor
 from core.money import MONEY, QUANTITY, RATE, UNIT_PRICE, currency_field
@@ -147,6 +148,31 @@ class Invoice(models.Model):
     tax_amount = models.DecimalField(**MONEY, null=True, blank=True)
     total_amount = models.DecimalField(**MONEY, null=True, blank=True)
     po_number = models.CharField("PO number", max_length=64, blank=True)
+    # The invoice number as duplicates are compared (matching.duplicates.normalise_number):
+    # set on every save, indexed with the vendor so the check is a lookup, not a scan.
+    normalised_number = models.CharField(max_length=64, blank=True, editable=False)
+    # The rest of the EN 16931 model, where the document states it (e-invoices; None or ""
+    # where it does not). BT-3 as stated; `document_type` is its direction.
+    type_code = models.CharField("type code (BT-3)", max_length=8, blank=True)
+    line_total_amount = models.DecimalField("sum of line net amounts (BT-106)", **MONEY,
+                                            null=True, blank=True)  # fmt: skip
+    allowance_total_amount = models.DecimalField("sum of allowances (BT-107)", **MONEY,
+                                                 null=True, blank=True)  # fmt: skip
+    charge_total_amount = models.DecimalField("sum of charges (BT-108)", **MONEY, null=True,
+                                              blank=True)  # fmt: skip
+    prepaid_amount = models.DecimalField("paid amount (BT-113)", **MONEY, null=True, blank=True)
+    rounding_amount = models.DecimalField("rounding amount (BT-114)", **MONEY, null=True,
+                                          blank=True)  # fmt: skip
+    amount_due = models.DecimalField("amount due (BT-115)", **MONEY, null=True, blank=True)
+    period_start = models.DateField("invoicing period start (BT-73)", null=True, blank=True)
+    period_end = models.DateField("invoicing period end (BT-74)", null=True, blank=True)
+    preceding_invoice_number = models.CharField("preceding invoice (BT-25)", max_length=64,
+                                                blank=True)  # fmt: skip
+    preceding_invoice_date = models.DateField("preceding invoice date (BT-26)", null=True,
+                                              blank=True)  # fmt: skip
+    # What extraction found a person must be told about how the document was read
+    # (ExtractionResult.problems: exception dicts, EINVOICE_UNUSABLE); matching raises them.
+    reading_problems = models.JSONField(default=list, blank=True)
     confidence = models.JSONField(default=dict, blank=True)
     provenance = models.JSONField(default=dict, blank=True)
     erp_reference = models.CharField(
@@ -195,10 +221,23 @@ class Invoice(models.Model):
                 name="invoice_queue_by_amount",
                 condition=Q(status__in=sorted(NEEDS_A_HUMAN)),
             ),
+            # The duplicate checks (matching.duplicates): same vendor and number; same
+            # vendor and total.
+            models.Index(fields=["vendor", "normalised_number"], name="invoice_dup_by_number"),
+            models.Index(fields=["vendor", "total_amount"], name="invoice_dup_by_total"),
         ]
 
     def __str__(self):
         return self.invoice_number or f"Invoice #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        """Saves, keeping `normalised_number` the key of `invoice_number` (also when
+        `update_fields` names the number)."""
+        self.normalised_number = invoice_number_key(self.invoice_number)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "invoice_number" in fields:
+            kwargs["update_fields"] = {*fields, "normalised_number"}
+        super().save(*args, **kwargs)
 
     @property
     def is_terminal(self):
@@ -282,6 +321,15 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField(**UNIT_PRICE, null=True, blank=True)
     amount = models.DecimalField(**MONEY, null=True, blank=True)
     tax_rate = models.DecimalField(**RATE, null=True, blank=True)
+    tax_category = models.CharField("VAT category (BT-151)", max_length=4, blank=True)
+    # Sub-lines (extraction.types.LineItem): the line's id (BT-126), its parent's, its
+    # status (DETAIL, GROUP, INFORMATION or ""), and whether the invoice's sums count it.
+    line_id = models.CharField("line id (BT-126)", max_length=64, blank=True)
+    parent_line_id = models.CharField(max_length=64, blank=True)
+    line_status = models.CharField(max_length=16, blank=True)
+    counted = models.BooleanField(default=True)
+    period_start = models.DateField("line period start (BT-134)", null=True, blank=True)
+    period_end = models.DateField("line period end (BT-135)", null=True, blank=True)
     # Coded by a clerk on an invoice without a purchase order (else the PO line's).
     cost_center = models.CharField(max_length=32, blank=True)
     gl_account = models.CharField("GL account", max_length=32, blank=True)
@@ -301,6 +349,57 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return f"{self.position}. {self.description}"
+
+
+class InvoiceAllowanceCharge(models.Model):
+    """An allowance or charge as the document states it (extraction.types.AllowanceCharge):
+    on the document (BG-20/BG-21, `line` empty) or on one line (BG-27/BG-28)."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="allowances_charges"
+    )
+    line = models.ForeignKey(
+        InvoiceLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="allowances_charges",
+    )
+    position = models.PositiveIntegerField()
+    charge = models.BooleanField(help_text="True for a charge, False for an allowance")
+    amount = models.DecimalField(**MONEY)
+    base_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    percent = models.DecimalField(**RATE, null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    reason_code = models.CharField(max_length=8, blank=True)
+    tax_category = models.CharField("VAT category", max_length=4, blank=True)
+    tax_rate = models.DecimalField(**RATE, null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "line", "position"]
+
+    def __str__(self):
+        kind = "Charge" if self.charge else "Allowance"
+        return f"{kind} {self.amount} {self.reason}".strip()
+
+
+class InvoiceTaxSubtotal(models.Model):
+    """One row of the VAT breakdown as the document states it (EN 16931 BG-23)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="tax_breakdown")
+    category = models.CharField("VAT category (BT-118)", max_length=4)
+    rate = models.DecimalField("VAT rate (BT-119)", **RATE, null=True, blank=True)
+    taxable_amount = models.DecimalField("taxable amount (BT-116)", **MONEY, null=True,
+                                         blank=True)  # fmt: skip
+    tax_amount = models.DecimalField("VAT amount (BT-117)", **MONEY, null=True, blank=True)
+    exemption_reason = models.CharField(max_length=300, blank=True)
+    exemption_reason_code = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "id"]
+
+    def __str__(self):
+        return f"{self.category} {self.rate}%: {self.tax_amount} on {self.taxable_amount}"
 
 
 class InvoiceException(models.Model):
