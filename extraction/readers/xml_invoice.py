@@ -16,6 +16,7 @@ from extraction.types import (
     ExtractedField,
     ExtractionResult,
     LineItem,
+    NotAnEInvoice,
     Provenance,
     SourceFile,
     UnreadableDocument,
@@ -76,7 +77,7 @@ class XmlInvoiceReader:
             from extraction.readers.zugferd1 import read_zugferd1  # it imports this module
 
             return read_zugferd1(root)
-        raise UnreadableDocument(
+        raise NotAnEInvoice(
             f"The XML is not an e-invoice (UBL Invoice, UBL CreditNote or CII); "
             f"its root element is {_local_name(root.tag)!r}"
         )
