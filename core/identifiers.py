@@ -27,7 +27,26 @@ def normalise_po_number(raw: str) -> str:
 
 # Characters OCR and people confuse with a digit, folded to that digit in the key
 # (O/Q/D for 0, I/L/| for 1, Z for 2, S for 5, G for 6, B for 8).
-_OCR_TO_DIGIT = str.maketrans("OQDILZSGB", "000112568")
+OCR_LETTERS = "OQDILZSGB"
+_OCR_TO_DIGIT = str.maketrans(OCR_LETTERS, "000112568")
+
+
+def fold_ocr_letters(text: str) -> str:
+    """`text` (upper-case) with each letter OCR takes for a digit read as that digit."""
+    return text.translate(_OCR_TO_DIGIT)
+
+
+def invoice_number_groups(raw: str) -> tuple[str, list[str]]:
+    """(prefix, groups) of an invoice number as typed: the leading letters (upper-case, a
+    series or vendor prefix) and the rest in the groups its spaces and punctuation
+    separate, upper-case and not folded ("KFS-2026/0815": "KFS", ["2026", "0815"]). A
+    number without a digit after its prefix is all rest: ("", [its letters])."""
+    text = re.sub(r"[^0-9A-Za-z]+", " ", raw or "").upper().strip()
+    lead = re.match(r"[A-Z ]*", text).group(0)
+    rest = text[len(lead) :]
+    if not re.search(r"\d", rest):
+        return "", [text.replace(" ", "")] if text else []
+    return lead.replace(" ", ""), rest.split()
 
 
 def invoice_number_parts(raw: str) -> tuple[str, str]:
@@ -39,12 +58,12 @@ def invoice_number_parts(raw: str) -> tuple[str, str]:
     kept so a caller can tell "RE-42" from "GS-42". A number without a digit keys as its
     letters. Both are "" for an empty number.
     """
-    text = re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()
-    found = re.match(r"([A-Z]*)(.*)", text)
-    prefix, rest = found.group(1), found.group(2)
-    if not re.search(r"\d", rest):
-        return "", text
-    return prefix, rest.translate(_OCR_TO_DIGIT).lstrip("0") or "0"
+    prefix, groups = invoice_number_groups(raw)
+    if not prefix and len(groups) == 1 and not re.search(r"\d", groups[0]):
+        return "", groups[0]
+    if not groups:
+        return "", ""
+    return prefix, fold_ocr_letters("".join(groups)).lstrip("0") or "0"
 
 
 def invoice_number_key(raw: str) -> str:

@@ -8,6 +8,15 @@ ordered (two-way). Freight and surcharges are allowed by rule. An invoice withou
 checked at header level. Tolerances are data (see `Tolerances.for_item`: the most specific
 rule wins), and every finding names the rule and its version.
 
+Only the counted lines take part: a GROUP or INFORMATION sub-line (CII) or a UBL sub-line
+is described by the lines that count, and would bill its goods twice. Charges on the document
+(not on a line) beyond its allowances are unplanned charges unless the order has a charge
+line like them.
+
+The invoice's own sums are checked with the EN 16931 business rules (core.business_rules),
+one TAX_MISMATCH per failed rule; its document type (BT-3, UNTDID 1001) decides whether it is
+paid at all (DOCUMENT_TYPE) and whether it replaces an earlier invoice (CORRECTED_INVOICE).
+
 Each finding is an exception code from a fixed vocabulary with a sentence a clerk
 understands and the numbers behind it: expected, actual, variance, tolerance.
 """
@@ -19,12 +28,18 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz
 
+from core import business_rules
+from core.business_rules import AllowanceCharge, VatBreakdown
+from core.document_types import Kind, document_type
 from core.exception_codes import ExceptionCode
 from core.identifiers import normalise_po_number
 from core.money import cents
 
 REQUIRED_FIELDS = ("invoice_number", "invoice_date", "currency", "total_amount")
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
+# Formats (Invoice.format) read from an e-invoice's XML rather than from a printed page.
+E_INVOICE_FORMATS = ("ubl", "cii", "zugferd")
 # Lines that bill delivery or a surcharge rather than goods, in the languages we read.
 CHARGE_WORDS = re.compile(
     r"\b(freight|shipping|delivery|carriage|postage|handling|surcharge|fuel|packaging|"
@@ -113,6 +128,8 @@ class LineFacts:
     amount: Decimal | None
     item_code: str = ""
     tax_rate: Decimal | None = None
+    tax_category: str = ""  # BT-151
+    counted: bool = True  # False: a sub-line the invoice's sums leave out (GROUP, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,10 +194,59 @@ class InvoiceFacts:
     # Fields extraction was not sure of: {field name: confidence}.
     low_confidence: dict[str, float] = field(default_factory=dict)
     lines: tuple[LineFacts, ...] = ()
+    # How the document was read (Invoice.format): "ubl", "pdf+cii", "pdf-text", ...
+    format: str = ""
+    type_code: str = ""  # BT-3 as stated; "" for a printed document
+    # The rest of the EN 16931 totals, where stated (BT-106, 107, 108, 113, 114, 115).
+    line_total_amount: Decimal | None = None
+    allowance_total_amount: Decimal | None = None
+    charge_total_amount: Decimal | None = None
+    prepaid_amount: Decimal | None = None
+    rounding_amount: Decimal | None = None
+    amount_due: Decimal | None = None
+    allowances_charges: tuple[AllowanceCharge, ...] = ()  # on the document, not on a line
+    tax_breakdown: tuple[VatBreakdown, ...] = ()  # BG-23
+    preceding_invoice_number: str = ""  # BT-25
+    preceding_invoice_date: date | None = None  # BT-26
+    # Invoices of this vendor with the preceding invoice's number (a corrected invoice).
+    preceding_invoices: tuple["EarlierInvoice", ...] = ()
+    # Problems extraction found in reading the document: {"code", "message", "details"}.
+    reading_problems: tuple[dict, ...] = ()
 
     @property
     def is_credit_note(self) -> bool:
         return self.document_type == "credit_note"
+
+    @property
+    def is_e_invoice(self) -> bool:
+        return any(name in self.format for name in E_INVOICE_FORMATS)
+
+    @property
+    def counted_lines(self) -> list[LineFacts]:
+        return [line for line in self.lines if line.counted]
+
+    def amounts(self) -> business_rules.Amounts:
+        """The amounts the business rules check: the counted lines with an amount (a read
+        line without one adds nothing), the sub-lines marked not counted."""
+        return business_rules.Amounts(
+            currency=self.currency,
+            lines=tuple(
+                business_rules.Line(line.amount, line.counted, line.tax_category, line.tax_rate)
+                for line in self.lines
+                if line.amount is not None
+            ),
+            allowances_charges=self.allowances_charges,
+            breakdown=self.tax_breakdown,
+            line_total=self.line_total_amount,
+            allowance_total=self.allowance_total_amount,
+            charge_total=self.charge_total_amount,
+            net=self.net_amount,
+            tax=self.tax_amount,
+            total=self.total_amount,
+            prepaid=self.prepaid_amount,
+            rounding=self.rounding_amount,
+            amount_due=self.amount_due,
+        )
 
     @property
     def po_numbers(self) -> list[str]:
@@ -188,12 +254,14 @@ class InvoiceFacts:
 
 
 @dataclass(frozen=True)
-class DuplicateHit:
+class EarlierInvoice:
+    """An invoice already in the system that a corrected invoice names as the one it
+    corrects (BT-25)."""
+
     invoice_id: int
-    reason: str  # "number": same normalised number; "amount": same total, a close date
-    invoice_number: str = ""
-    invoice_date: date | None = None
-    total_amount: Decimal | None = None
+    invoice_number: str
+    invoice_date: date | None
+    status: str
 
 
 @dataclass(frozen=True)
@@ -275,12 +343,14 @@ def match(
     invoice: InvoiceFacts,
     pos: list[PurchaseOrderFacts],
     *,
-    duplicates: list[DuplicateHit],
+    duplicates: list[dict],
     tolerances: Tolerances,
     found_by: str = "number",
 ) -> MatchResult:
     """Match one invoice against the purchase orders it names (or that were found for it);
-    `pos` is empty for a non-PO invoice or when none of its numbers exist."""
+    `pos` is empty for a non-PO invoice or when none of its numbers exist. `duplicates`
+    are the DUPLICATE findings (dicts: code, message, details) matching.duplicates made
+    for the earlier invoices this one may copy: found in the database, worded there."""
     findings = [*_header_checks(invoice, duplicates, tolerances)]
     if not invoice.po_numbers and not pos:
         return MatchResult(findings)  # a non-PO invoice: routing sends it for coding
@@ -303,7 +373,7 @@ def match(
     result = MatchResult(findings, purchase_orders=[po.number for po in pos])
     if not usable:
         return result
-    if invoice.lines:
+    if invoice.counted_lines:
         _match_lines(invoice, usable, tolerances, result)
     else:
         _match_header(invoice, usable, tolerances, result)
@@ -333,7 +403,7 @@ def po_by_amount(
 # --- header -------------------------------------------------------------------------
 
 
-def _header_checks(invoice: InvoiceFacts, duplicates: list[DuplicateHit], tolerances):
+def _header_checks(invoice: InvoiceFacts, duplicates: list[dict], tolerances):
     cur = invoice.currency
     for name in REQUIRED_FIELDS:
         if getattr(invoice, name) in (None, ""):
@@ -374,9 +444,81 @@ def _header_checks(invoice: InvoiceFacts, duplicates: list[DuplicateHit], tolera
                 }
             },
         )
+    yield from _document_type(invoice)
+    yield from _reading_problems(invoice)
     yield from _bank_details(invoice)
-    yield from _duplicates(invoice, duplicates)
+    yield from _duplicates(duplicates)
     yield from _arithmetic(invoice, tolerances.for_item(invoice.vendor_id))
+
+
+def _document_type(invoice: InvoiceFacts):
+    """A proforma or an unknown type code is not paid; a corrected invoice names the one it
+    replaces, which must not be paid as well."""
+    stated = document_type(invoice.type_code)
+    numbers = {"type_code": stated.code, "name": stated.name, "kind": str(stated.kind)}
+    if stated.kind == Kind.UNKNOWN:
+        yield Finding(
+            "DOCUMENT_TYPE",
+            f"The document's type code {stated.code} is not one of UNTDID 1001's invoice or "
+            "credit note types: it is not paid as an invoice until a person checks what it is.",
+            numbers,
+        )
+    elif stated.kind == Kind.NOT_PAYABLE:
+        yield Finding(
+            "DOCUMENT_TYPE",
+            f"This is a {stated.name.lower()} (type code {stated.code}): it claims no payment "
+            "and is never paid. Reject it, or ask the vendor for the invoice.",
+            numbers,
+        )
+    elif stated.kind == Kind.CORRECTED:
+        yield _corrected_invoice(invoice, numbers)
+
+
+def _corrected_invoice(invoice: InvoiceFacts, numbers: dict) -> Finding:
+    number, day = invoice.preceding_invoice_number, invoice.preceding_invoice_date
+    details = {
+        **numbers,
+        "preceding_invoice_number": number,
+        "preceding_invoice_date": day.isoformat() if day else None,
+        "invoice_ids": [earlier.invoice_id for earlier in invoice.preceding_invoices],
+        "statuses": {str(e.invoice_id): e.status for e in invoice.preceding_invoices},
+    }
+    if not number:
+        return Finding(
+            "CORRECTED_INVOICE",
+            "This is a corrected invoice (type code 384) but it does not say which invoice it "
+            "corrects (BT-25): find the original before paying, so it is not paid twice.",
+            details,
+        )
+    named = f"invoice {number}" + (f" of {day.isoformat()}" if day else "")
+    if not invoice.preceding_invoices:
+        return Finding(
+            "CORRECTED_INVOICE",
+            f"This corrected invoice (type code 384) replaces {named}, which is not in the "
+            "system: check that the original was not paid some other way.",
+            details,
+        )
+    paid = [e for e in invoice.preceding_invoices if e.status in ("posted", "paid")]
+    found = ", ".join(f"#{e.invoice_id} ({e.status.replace('_', ' ')})"
+                      for e in invoice.preceding_invoices)  # fmt: skip
+    advice = (
+        "it was already posted to the ERP: cancel or credit it there before this one is paid."
+        if paid
+        else "reject the original (or have it credited) so that only this one is paid."
+    )
+    details["already_posted"] = bool(paid)
+    return Finding(
+        "CORRECTED_INVOICE",
+        f"This corrected invoice (type code 384) replaces {named}, invoice {found} here; {advice}",
+        details,
+    )
+
+
+def _reading_problems(invoice: InvoiceFacts):
+    """What extraction found wrong with how the document could be read (an attached
+    e-invoice that could not be used, say), raised with its own code and sentence."""
+    for problem in invoice.reading_problems:
+        yield Finding(problem["code"], problem["message"], dict(problem.get("details") or {}))
 
 
 def _bank_details(invoice: InvoiceFacts):
@@ -392,90 +534,38 @@ def _bank_details(invoice: InvoiceFacts):
         )
 
 
-def _duplicates(invoice: InvoiceFacts, duplicates: list[DuplicateHit]):
-    same_number = [d for d in duplicates if d.reason == "number"]
-    if same_number:
-        ids = ", #".join(str(d.invoice_id) for d in same_number)
-        yield Finding(
-            "DUPLICATE",
-            f"Invoice number {invoice.invoice_number} from this vendor was already received "
-            f"(invoice #{ids}).",
-            {
-                "invoice_ids": [d.invoice_id for d in same_number],
-                "invoice_number": invoice.invoice_number,
-                "rule": "same vendor and invoice number",
-            },
-        )
-    for hit in (d for d in duplicates if d.reason == "amount"):
-        yield Finding(
-            "DUPLICATE",
-            f"Invoice #{hit.invoice_id} from this vendor has the same total "
-            f"{money(hit.total_amount or ZERO, invoice.currency)} and a close date "
-            f"({hit.invoice_date}, number {hit.invoice_number}): possibly the same invoice "
-            "sent again under another number.",
-            {
-                "invoice_ids": [hit.invoice_id],
-                "expected": str(hit.total_amount),
-                "actual": str(invoice.total_amount),
-                "rule": "same vendor, same total, dates within 7 days",
-            },
-        )
+def _duplicates(duplicates: list[dict]):
+    for finding in duplicates:
+        yield Finding(finding["code"], finding["message"], finding.get("details", {}))
 
 
 def _arithmetic(invoice: InvoiceFacts, rule: ToleranceRule):
-    cur = invoice.currency
-    net, tax, total = invoice.net_amount, invoice.tax_amount, invoice.total_amount
-    if None not in (net, tax, total):
-        expected = net + tax
-        variance = total - expected
-        if abs(variance) > Decimal("0.01"):
-            yield Finding(
-                "TAX_MISMATCH",
-                f"Net {money(net, cur)} plus tax {money(tax, cur)} is {money(expected, cur)}, "
-                f"but the invoice total is {money(total, cur)}.",
-                {
-                    "expected": str(expected),
-                    "actual": str(total),
-                    "variance": str(variance),
-                    "tolerance": "0.01",
-                },
-            )
-    lines = [line for line in invoice.lines if line.amount is not None]
-    if not lines:
-        return
-    line_sum = sum((line.amount for line in lines), ZERO)
-    if net is not None and abs(line_sum - net) > rule.total_absolute:
-        yield Finding(
-            "TAX_MISMATCH",
-            f"The lines add up to {money(line_sum, cur)}, but the invoice's net is "
-            f"{money(net, cur)}; the tolerance is {money(rule.total_absolute, cur)} "
-            f"({rule.label}).",
+    """One TAX_MISMATCH per EN 16931 rule the invoice's own sums break. An e-invoice is
+    held to the rounding the rules allow; amounts read from a printed page get the
+    tolerance for header totals on a sum of read lines (each can miss a cent) and a cent on
+    the other sums."""
+    read = not invoice.is_e_invoice
+    failures = business_rules.check(
+        invoice.amounts(),
+        lines_tolerance=rule.total_absolute if read else ZERO,
+        sums_tolerance=CENT if read else ZERO,
+    )
+    for failure in failures:
+        message, details = (
+            failure.message,
             {
-                "expected": str(line_sum),
-                "actual": str(net),
-                "variance": str(net - line_sum),
-                "tolerance": str(rule.total_absolute),
-                "tolerance_rule": rule.as_json(),
+                "rule": failure.rule,
+                "expected": str(failure.expected),
+                "actual": str(failure.actual),
+                "variance": str(failure.variance),
+                "tolerance": str(failure.tolerance),
+                "terms": failure.terms,
             },
         )
-    if tax is not None and all(line.tax_rate is not None for line in lines):
-        expected_tax = sum((line.amount * line.tax_rate / 100 for line in lines), ZERO)
-        expected_tax = cents(expected_tax)
-        # Each line's tax may be rounded on its own: a cent a line, and a cent more.
-        allowed = Decimal("0.01") * (len(lines) + 1)
-        if abs(expected_tax - tax) > allowed:
-            rates = ", ".join(sorted({f"{line.tax_rate.normalize():f}%" for line in lines}))
-            yield Finding(
-                "TAX_MISMATCH",
-                f"At the lines' rates ({rates}) the tax is {money(expected_tax, cur)}, but "
-                f"the invoice charges {money(tax, cur)}.",
-                {
-                    "expected": str(expected_tax),
-                    "actual": str(tax),
-                    "variance": str(tax - expected_tax),
-                    "tolerance": str(allowed),
-                },
-            )
+        if failure.read_lines:
+            message = f"{message[:-1]}; {rule.label} applies to lines read from a document."
+            details["tolerance_rule"] = rule.as_json()
+        yield Finding("TAX_MISMATCH", message, details)
 
 
 def _po_checks(invoice: InvoiceFacts, po: PurchaseOrderFacts):
@@ -512,12 +602,13 @@ def _match_lines(invoice, pos, tolerances, result: MatchResult) -> None:
     billed_now: dict[int, Decimal] = {}
     by_id = {line.id: line for line in po_lines}
     rules = {}
-    unplanned: list[LineFacts] = []
-    for line in invoice.lines:
+    unplanned: list[tuple[str, Decimal]] = []  # (what, amount) of charges not ordered
+    for line in invoice.counted_lines:
         paired, how = _pair(line, po_lines)
         if paired is None:
             if CHARGE_WORDS.search(line.description):
-                unplanned.append(line)
+                what = f"line {line.position} ({line.description})"
+                unplanned.append((what, line.amount or ZERO))
             else:
                 result.findings.append(_not_ordered(line, cur, pos))
             continue
@@ -538,6 +629,7 @@ def _match_lines(invoice, pos, tolerances, result: MatchResult) -> None:
         finding = _quantity(po_line, billed, rule, three_way[po_line.po_number], invoice)
         if finding:
             result.findings.append(finding)
+    unplanned += _document_charges(invoice, po_lines)
     if unplanned:
         rule = tolerances.for_item(invoice.vendor_id)
         rules[rule] = None
@@ -678,11 +770,36 @@ def _not_ordered(line: LineFacts, cur: str, pos) -> Finding:
     )
 
 
-def _unplanned_charges(lines: list[LineFacts], rule: ToleranceRule, cur: str):
-    total = sum((line.amount or ZERO for line in lines), ZERO)
+def _document_charges(invoice: InvoiceFacts, po_lines: list[POLineFacts]):
+    """The charges on the document (BG-21) that no charge line of the order plans, less
+    the allowances on the document (BG-20): what the document adds to its lines beyond the
+    order, as one (what, amount), or nothing when its allowances outweigh it."""
+    planned = [p for p in po_lines if p.is_charge]
+    charges = [
+        item
+        for item in invoice.allowances_charges
+        if item.charge
+        and not any(
+            fuzz.token_set_ratio(item.reason.lower(), p.description.lower()) >= DESCRIPTION_MATCH
+            for p in planned
+        )
+    ]
+    if not charges:
+        return []
+    allowances = sum((item.amount for item in invoice.allowances_charges if not item.charge), ZERO)
+    extra = sum((item.amount for item in charges), ZERO) - allowances
+    if extra <= 0:
+        return []
+    names = ", ".join(item.reason or "a charge" for item in charges)
+    less = f" less allowances {money(allowances, invoice.currency)}" if allowances else ""
+    return [(f"charges on the document ({names}){less}", extra)]
+
+
+def _unplanned_charges(charges: list[tuple[str, Decimal]], rule: ToleranceRule, cur: str):
+    total = sum((amount for _, amount in charges), ZERO)
     if total <= rule.total_absolute:
         return []  # small freight or surcharges not on the order are accepted by rule
-    names = ", ".join(f"line {line.position} ({line.description})" for line in lines)
+    names = ", ".join(what for what, _ in charges)
     return [
         Finding(
             "OVER_BILLED",

@@ -1,7 +1,9 @@
 """The matching stage: load the facts, run the engine, record the outcome.
 
 The database side loads an invoice's candidates in a fixed number of queries, whatever the
-size of the order book: the purchase orders by normalised number (one query, with their
+size of the order book: the invoice with its lines, document-level allowances and charges
+and VAT breakdown (one query each; a corrected invoice one more for the invoice it
+corrects), the purchase orders by normalised number (one query, with their
 vendor), their lines with the quantity received and the quantity earlier invoices billed
 (one query, both as aggregates), the tolerance rules for the vendor (one), and possible
 duplicates (two). A PO found by vendor and amount costs two more.
@@ -12,7 +14,6 @@ now matches.
 """
 
 import logging
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +22,8 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.identifiers import normalise_po_number
+from core.document_types import Kind, document_type
+from core.identifiers import invoice_number_key, normalise_po_number
 from core.models import (
     Invoice,
     InvoiceException,
@@ -30,16 +32,18 @@ from core.models import (
     PurchaseOrderLine,
     Status,
 )
+from matching.duplicates import duplicate_findings, find_duplicates
 from matching.engine import (
-    DuplicateHit,
+    AllowanceCharge,
+    EarlierInvoice,
     InvoiceFacts,
     LineFacts,
     POLineFacts,
     PurchaseOrderFacts,
     ToleranceRule,
     Tolerances,
+    VatBreakdown,
     match,
-    normalise_invoice_number,
     po_by_amount,
     po_numbers,
 )
@@ -48,13 +52,11 @@ from matching.models import ToleranceRule as ToleranceRuleModel
 
 log = logging.getLogger(__name__)
 ACTOR = "system:matching"
-# A rejected invoice may be sent again; one marked duplicate is the duplicate, not the original.
-_NOT_ORIGINALS = (Status.REJECTED, Status.DUPLICATE)
-_NOT_YET_MATCHED = (Status.RECEIVED, Status.EXTRACTED)
 # Invoices whose lines count as billed: matching accepted them (or a person did).
 BILLED = (Status.MATCHED, Status.PENDING_APPROVAL, Status.APPROVED, Status.POSTED, Status.PAID)
-DUPLICATE_DAYS = 7
 _QTY = DecimalField(max_digits=18, decimal_places=4)
+# What `invoice_facts` reads beside the invoice: one query each, however many rows.
+FACTS_PREFETCH = ("lines", "allowances_charges", "tax_breakdown")
 
 
 def low_confidence_fields(invoice: Invoice) -> dict[str, float]:
@@ -170,47 +172,8 @@ def purchase_orders(
     ]
 
 
-def duplicates_of(invoice: Invoice) -> list[DuplicateHit]:
-    """Other invoices that count as the original of this one: the same vendor and
-    normalised number; or the same vendor and total with invoice dates a week apart.
-
-    The first one received is the original, so an original is never flagged by a copy that
-    arrives after it: a later invoice counts only once matching has already passed it.
-    Whatever order two workers run in, exactly one of two copies is flagged. (The same
-    document twice is one invoice already: intake knows it by its hash.)
-    """
-    same_vendor = Invoice.objects.exclude(pk=invoice.pk).exclude(status__in=_NOT_ORIGINALS)
-    same_vendor = same_vendor.filter(Q(pk__lt=invoice.pk) | ~Q(status__in=_NOT_YET_MATCHED))
-    if invoice.vendor_id:
-        same_vendor = same_vendor.filter(vendor_id=invoice.vendor_id)
-    elif invoice.vendor_name:
-        same_vendor = same_vendor.filter(vendor_name__iexact=invoice.vendor_name)
-    else:
-        return []
-    hits = []
-    wanted = normalise_invoice_number(invoice.invoice_number)
-    if wanted:
-        # Numbers differ in punctuation ("INV-42" and "INV 42"): compare their digits in
-        # the database, their normal form here.
-        digits = "".join(ch for ch in wanted if ch.isdigit())[-6:]
-        candidates = same_vendor.filter(invoice_number__contains=digits) if digits else same_vendor
-        for pk, number in candidates.values_list("pk", "invoice_number")[:50]:
-            if normalise_invoice_number(number) == wanted:
-                hits.append(DuplicateHit(pk, "number", invoice_number=number))
-    if invoice.total_amount and invoice.invoice_date:
-        window = timedelta(days=DUPLICATE_DAYS)
-        close = same_vendor.filter(
-            total_amount=invoice.total_amount,
-            invoice_date__range=(invoice.invoice_date - window, invoice.invoice_date + window),
-        ).exclude(pk__in=[hit.invoice_id for hit in hits])
-        for pk, number, day, total in close.values_list(
-            "pk", "invoice_number", "invoice_date", "total_amount"
-        )[:10]:
-            hits.append(DuplicateHit(pk, "amount", number, day, total))
-    return sorted(hits, key=lambda hit: hit.invoice_id)
-
-
 def invoice_facts(invoice: Invoice) -> InvoiceFacts:
+    """The engine's facts of an invoice loaded with FACTS_PREFETCH (and its vendor)."""
     return InvoiceFacts(
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date,
@@ -235,14 +198,62 @@ def invoice_facts(invoice: Invoice) -> InvoiceFacts:
                 amount=line.amount,
                 item_code=line.item_code,
                 tax_rate=line.tax_rate,
+                tax_category=line.tax_category,
+                counted=line.counted,
             )
             for line in invoice.lines.all()
         ),
+        format=invoice.format,
+        type_code=invoice.type_code,
+        line_total_amount=invoice.line_total_amount,
+        allowance_total_amount=invoice.allowance_total_amount,
+        charge_total_amount=invoice.charge_total_amount,
+        prepaid_amount=invoice.prepaid_amount,
+        rounding_amount=invoice.rounding_amount,
+        amount_due=invoice.amount_due,
+        allowances_charges=tuple(
+            AllowanceCharge(item.amount, item.charge, item.tax_category, item.tax_rate, item.reason)
+            for item in invoice.allowances_charges.all()
+            if item.line_id is None  # a line's own are in its amount (BT-131)
+        ),
+        tax_breakdown=tuple(
+            VatBreakdown(row.category, row.rate, row.taxable_amount, row.tax_amount)
+            for row in invoice.tax_breakdown.all()
+        ),
+        preceding_invoice_number=invoice.preceding_invoice_number,
+        preceding_invoice_date=invoice.preceding_invoice_date,
+        preceding_invoices=tuple(preceding_invoices(invoice)),
+        reading_problems=tuple(invoice.reading_problems or ()),
     )
 
 
+def preceding_invoices(invoice: Invoice) -> list[EarlierInvoice]:
+    """For a corrected invoice (384): the vendor's invoices with the number it says it
+    corrects (BT-25), compared as duplicates are (the indexed normalised number); those of
+    the stated date (BT-26) where that narrows it. No query for any other invoice."""
+    if document_type(invoice.type_code).kind != Kind.CORRECTED:
+        return []
+    key = invoice_number_key(invoice.preceding_invoice_number)
+    if not key or invoice.vendor_id is None:
+        return []
+    rows = (
+        Invoice.objects.filter(vendor_id=invoice.vendor_id, normalised_number=key)
+        .exclude(pk=invoice.pk)
+        .order_by("pk")
+        .values_list("pk", "invoice_number", "invoice_date", "status")[:10]
+    )
+    found = [EarlierInvoice(*row) for row in rows]
+    day = invoice.preceding_invoice_date
+    same_day = [earlier for earlier in found if day and earlier.invoice_date == day]
+    return same_day or found
+
+
 def match_invoice(invoice: Invoice) -> None:
-    invoice = Invoice.objects.select_related("vendor").prefetch_related("lines").get(pk=invoice.pk)
+    invoice = (
+        Invoice.objects.select_related("vendor")
+        .prefetch_related(*FACTS_PREFETCH)
+        .get(pk=invoice.pk)
+    )
     facts = invoice_facts(invoice)
     tolerances = tolerances_for(invoice.vendor_id)
     numbers = po_numbers(invoice.po_number)
@@ -258,9 +269,10 @@ def match_invoice(invoice: Invoice) -> None:
         found = po_by_amount(facts, candidates, tolerances)
         if found:
             pos, found_by = [found], "vendor and amount"
-    result = match(
-        facts, pos, duplicates=duplicates_of(invoice), tolerances=tolerances, found_by=found_by
+    duplicates = duplicate_findings(
+        invoice.invoice_number, invoice.currency, invoice.total_amount, find_duplicates(invoice)
     )
+    result = match(facts, pos, duplicates=duplicates, tolerances=tolerances, found_by=found_by)
     record(invoice, result, pos, found_by)
 
 

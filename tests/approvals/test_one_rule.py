@@ -33,8 +33,9 @@ def _in_review(code):
 def test_the_vocabulary_declares_which_codes_block_approval():
     assert {str(code) for code in BLOCKING} == {
         "UNREADABLE", "MISSING_FIELD", "EINVOICE_UNUSABLE", "VENDOR_UNKNOWN", "DUPLICATE",
-        "TAX_MISMATCH", "NOT_POSTABLE",
+        "TAX_MISMATCH", "NOT_POSTABLE", "DOCUMENT_TYPE",
     }  # fmt: skip
+    assert ExceptionCode.CORRECTED_INVOICE.override == Override.COMMENT
     assert ExceptionCode.BANK_DETAILS_CHANGED.override == Override.TWO_APPROVERS
     assert not any(code.variance for code in BLOCKING)  # never accepted as a variance
     acceptable = {"PRICE_VARIANCE", "QTY_VARIANCE", "OVER_BILLED", "NOT_RECEIVED"}

@@ -76,9 +76,11 @@ def _engine_run(po_lines: int) -> None:
 
 
 def _duplicate(first):
-    from matching.engine import DuplicateHit
-
-    return [] if first is None else [DuplicateHit(first, "number")]
+    """The finding matching.duplicates words for a copy of invoice number `first`."""
+    if first is None:
+        return []
+    return [{"code": "DUPLICATE", "message": f"A copy of invoice #{first}.",
+             "details": {"invoice_ids": [first], "rule": "same_number"}}]  # fmt: skip
 
 
 def _book(po_lines: int, rng: random.Random):

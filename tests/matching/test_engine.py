@@ -9,14 +9,17 @@ from decimal import Decimal as D
 import pytest
 
 from core.identifiers import normalise_po_number
+from matching.duplicates import DuplicateHit, duplicate_findings
 from matching.engine import (
-    DuplicateHit,
+    AllowanceCharge,
+    EarlierInvoice,
     InvoiceFacts,
     LineFacts,
     POLineFacts,
     PurchaseOrderFacts,
     ToleranceRule,
     Tolerances,
+    VatBreakdown,
     match,
     po_by_amount,
     po_numbers,
@@ -91,6 +94,38 @@ def invoice(*lines, net=None, tax=None, total=None, **kw):
     }
     values.update(kw)
     return InvoiceFacts(**values)
+
+
+def e_invoice(*lines, allowance="10.00", charge="5.00", reason="Freight", **kw):
+    """An e-invoice as EN 16931 states it: the order's 10 boxes at 25.00 (S 19%), an
+    allowance and a charge on the document, the totals BT-106 to BT-115 and the breakdown."""
+    lines = lines or (replace(line(), tax_category="S"),)
+    items = []
+    if allowance:
+        items.append(AllowanceCharge(D(allowance), False, "S", D(19), "Discount"))
+    if charge:
+        items.append(AllowanceCharge(D(charge), True, "S", D(19), reason))
+    line_total = sum((x.amount for x in lines if x.counted), D(0))
+    net = line_total - D(allowance or 0) + D(charge or 0)
+    tax = (net * D("0.19")).quantize(D("0.01"))
+    values = {
+        "format": "ubl", "type_code": "380", "line_total_amount": line_total,
+        "allowance_total_amount": D(allowance or 0), "charge_total_amount": D(charge or 0),
+        "amount_due": net + tax, "allowances_charges": tuple(items),
+        "tax_breakdown": (VatBreakdown("S", D(19), net, tax),),
+    }  # fmt: skip
+    values.update(kw)
+    return invoice(*lines, net=str(net), tax=str(tax), **values)
+
+
+PROBLEM = {
+    "code": "EINVOICE_UNUSABLE",
+    "message": "The PDF carries an e-invoice (factur-x.xml) that could not be used: it is not "
+    "well-formed XML. The fields were read from the printed page.",
+    "details": {"attachment": "factur-x.xml", "reason": "not well-formed"},
+}
+GROUP = replace(line(9, code="KIT-1", desc="Maintenance kit", qty="1", price="250.00"),
+                counted=False)  # fmt: skip
 
 
 @dataclass
@@ -200,26 +235,68 @@ CASES = [
          ["asks for payment to IBAN GB33BUKB20201555555555", "holds DE89370400440532013000",
           "two approvers"]),
     Case("duplicate number", invoice(), [order()], ["DUPLICATE"],
-         ["Invoice number INV-1 from this vendor was already received (invoice #7)"],
-         duplicates=[DuplicateHit(7, "number", "INV 1")]),
+         ["may be a copy of the earlier invoice #7 (INV 1", "same vendor and invoice number"],
+         duplicates=duplicate_findings("INV-1", "EUR", D("297.50"),
+                                       [DuplicateHit(7, "same_number", "INV 1")])),
     Case("duplicate amount and date", invoice(), [order()], ["DUPLICATE"],
-         ["Invoice #8 from this vendor has the same total 297.50 EUR and a close date"],
-         duplicates=[DuplicateHit(8, "amount", "INV-0001", date(2026, 10, 8), D("297.50"))]),
+         ["earlier invoice #8 (INV-0001, dated 2026-10-08, total 297.50 EUR)",
+          "same vendor and total, invoice dates at most 7 days apart"],
+         duplicates=duplicate_findings("INV-1", "EUR", D("297.50"), [
+             DuplicateHit(8, "same_amount_close_dates", "INV-0001", date(2026, 10, 8),
+                          D("297.50"))])),
     # Fields and arithmetic
     Case("total missing", replace(invoice(), total_amount=None), [order()], ["MISSING_FIELD"],
          ["The total amount could not be read"]),
     Case("low confidence", invoice(low_confidence={"invoice_date": 0.4}), [order()],
          ["LOW_CONFIDENCE"], ["invoice date (40%)"]),
     Case("net plus tax is not the total", invoice(total="300.00"), [order()], ["TAX_MISMATCH"],
-         ["plus tax 47.50 EUR is 297.50 EUR, but the invoice total is 300.00 EUR"]),
+         ["BR-CO-15: the total 300.00 EUR should be net 250.00 + VAT 47.50 = 297.50 EUR"]),
     Case("tax not at the lines' rates", invoice(tax="30.00", total="280.00"), [order()],
-         ["TAX_MISMATCH"], ["At the lines' rates (19%) the tax is 47.50 EUR, but the invoice "
-                            "charges 30.00 EUR"]),
+         ["TAX_MISMATCH"], ["BR-CO-14: the VAT total 30.00 EUR should be the VAT at the lines' "
+                            "rates (19%) = 47.50 EUR"]),
     Case("lines do not add up to the net", invoice(net="260.00", tax="49.40"), [order()],
-         ["TAX_MISMATCH", "TAX_MISMATCH"], ["The lines add up to 250.00 EUR, but the invoice's "
-                                            "net is 260.00 EUR"]),
+         ["TAX_MISMATCH", "TAX_MISMATCH"], ["BR-CO-13: the net 260.00 EUR should be the sum of "
+                                            "the lines = 250.00 EUR", "the global tolerance (v1) "
+                                            "applies to lines read from a document"]),
     Case("credit note without PO", invoice(po_number="", document_type="credit_note"), [],
          ["CREDIT_NOTE"], ["credit note for 297.50 EUR that names no purchase order"]),
+    # EN 16931: allowances and charges on the document, sub-lines, type codes
+    Case("e-invoice with an allowance and a charge on the document", e_invoice(), [order()], []),
+    Case("e-invoice whose net ignores its allowance and charge",
+         replace(e_invoice(), net_amount=D("250.00"), total_amount=D("296.55"),
+                 amount_due=D("296.55")), [order()],
+         ["TAX_MISMATCH"], ["BR-CO-13: the net 250.00 EUR should be lines 250.00 - allowances "
+                            "10.00 + charges 5.00 = 245.00 EUR."]),
+    Case("a charge on the document that the order does not plan",
+         e_invoice(allowance=None, charge="45.00"), [order()], ["OVER_BILLED"],
+         ["(charges on the document (Freight)) come to 45.00 EUR"]),
+    Case("a charge on the document that the order plans",
+         e_invoice(allowance=None, charge="15.00"),
+         [order(po_line(), po_line(12, 2, code="", desc="Freight", ordered="1", price="15.00"))],
+         []),
+    Case("a group line is neither matched nor summed",
+         e_invoice(GROUP, replace(line(), tax_category="S")), [order()], []),
+    Case("unknown type code", invoice(type_code="999"), [order()], ["DOCUMENT_TYPE"],
+         ["type code 999 is not one of UNTDID 1001's"]),
+    Case("proforma invoice", invoice(type_code="325"), [order()], ["DOCUMENT_TYPE"],
+         ["This is a proforma invoice (type code 325): it claims no payment"]),
+    Case("credit note of type 83 without PO",
+         invoice(po_number="", document_type="credit_note", type_code="83"), [],
+         ["CREDIT_NOTE"]),
+    Case("self-billed invoice", invoice(type_code="389"), [order()], []),
+    Case("corrected invoice, the original unknown",
+         invoice(type_code="384", preceding_invoice_number="INV-0",
+                 preceding_invoice_date=date(2026, 9, 30)), [order()], ["CORRECTED_INVOICE"],
+         ["replaces invoice INV-0 of 2026-09-30, which is not in the system"]),
+    Case("corrected invoice, the original paid",
+         invoice(type_code="384", preceding_invoice_number="INV-0",
+                 preceding_invoices=(EarlierInvoice(5, "INV-0", date(2026, 9, 30), "paid"),)),
+         [order()], ["CORRECTED_INVOICE"],
+         ["replaces invoice INV-0, invoice #5 (paid) here; it was already posted to the ERP"]),
+    Case("corrected invoice naming no original", invoice(type_code="384"), [order()],
+         ["CORRECTED_INVOICE"], ["does not say which invoice it corrects (BT-25)"]),
+    Case("e-invoice attached to the PDF unusable", invoice(reading_problems=(PROBLEM,)),
+         [order()], ["EINVOICE_UNUSABLE"], ["could not be used: it is not well-formed XML"]),
     # Tolerance precedence
     Case("vendor rule beats the global one", invoice(line(price="25.05")), [order()],
          ["PRICE_VARIANCE"], ["0.05 EUR (0.20%) above", "the vendor's tolerance (v3) allows"],
@@ -250,7 +327,8 @@ CASES = [
     # Several at once
     Case("duplicate that also over-bills at a higher price", invoice(line(price="26.00")),
          [order(po_line(billed="10"))], ["DUPLICATE", "PRICE_VARIANCE", "OVER_BILLED"],
-         duplicates=[DuplicateHit(3, "number", "INV-1")]),
+         duplicates=duplicate_findings("INV-1", "EUR", D("297.50"),
+                                       [DuplicateHit(3, "same_number", "INV-1")])),
 ]  # fmt: skip
 
 
@@ -272,7 +350,8 @@ def test_there_are_at_least_forty_cases_and_every_code_is_covered():
     assert covered >= {
         "PO_NOT_FOUND", "PRICE_VARIANCE", "QTY_VARIANCE", "NOT_RECEIVED", "OVER_BILLED",
         "PO_CLOSED", "DUPLICATE", "BANK_DETAILS_CHANGED", "VENDOR_UNKNOWN", "CURRENCY_MISMATCH",
-        "TAX_MISMATCH", "MISSING_FIELD", "LOW_CONFIDENCE",
+        "TAX_MISMATCH", "MISSING_FIELD", "LOW_CONFIDENCE", "DOCUMENT_TYPE", "CORRECTED_INVOICE",
+        "EINVOICE_UNUSABLE", "CREDIT_NOTE",
     }  # fmt: skip
 
 
@@ -348,3 +427,66 @@ def test_po_numbers_are_normalised(raw, normal):
 )
 def test_an_invoice_may_name_several_purchase_orders(raw, numbers):
     assert po_numbers(raw) == numbers
+
+
+def test_a_failed_business_rule_names_the_rule_and_its_numbers():
+    wrong = replace(
+        e_invoice(), net_amount=D("250.00"), total_amount=D("296.55"), amount_due=D("296.55")
+    )
+
+    result = match(wrong, [order()], duplicates=[], tolerances=RULES)
+
+    (finding,) = result.findings
+    assert finding.code == "TAX_MISMATCH"
+    assert finding.details["rule"] == "BR-CO-13"
+    assert finding.details["expected"] == "245.00"
+    assert finding.details["actual"] == "250.00"
+    assert finding.details["variance"] == "5.00"
+    assert finding.details["tolerance"] == "0"
+    assert finding.details["terms"] == {"lines": "250.00", "allowances": "10.00", "charges": "5.00"}
+
+
+def test_each_failed_rule_is_its_own_finding():
+    wrong = replace(e_invoice(), line_total_amount=D("260.00"), amount_due=D("1.00"))
+
+    result = match(wrong, [order()], duplicates=[], tolerances=RULES)
+
+    rules = [f.details["rule"] for f in result.findings if f.code == "TAX_MISMATCH"]
+    assert rules == ["BR-CO-10", "BR-CO-13", "BR-CO-16"]
+
+
+def test_read_lines_get_the_tolerance_an_e_invoice_does_not():
+    """A cent and more per read line is tolerated on a printed document (the header-total
+    tolerance, 1.00 here); an e-invoice's sums are held to the rounding the rules allow."""
+    printed = invoice(net="250.50", tax="47.50")
+    stated = replace(printed, format="pdf+cii")
+
+    assert match(printed, [order()], duplicates=[], tolerances=RULES).clean
+    result = match(stated, [order()], duplicates=[], tolerances=RULES)
+    assert [f.details["rule"] for f in result.findings] == ["BR-CO-13"]
+
+
+def test_only_counted_lines_are_matched_to_the_order():
+    result = match(e_invoice(GROUP, replace(line(), tax_category="S")), [order()],
+                   duplicates=[], tolerances=RULES)  # fmt: skip
+
+    assert [m.position for m in result.line_matches] == [1]
+
+
+def test_a_corrected_invoice_names_the_original_it_found():
+    earlier = EarlierInvoice(5, "INV 0", date(2026, 9, 30), "matched")
+    corrected = invoice(
+        type_code="384",
+        preceding_invoice_number="INV-0",
+        preceding_invoice_date=date(2026, 9, 30),
+        preceding_invoices=(earlier,),
+    )
+
+    (finding,) = match(corrected, [order()], duplicates=[], tolerances=RULES).findings
+
+    assert finding.code == "CORRECTED_INVOICE"
+    assert finding.details["invoice_ids"] == [5]
+    assert finding.details["preceding_invoice_number"] == "INV-0"
+    assert finding.details["preceding_invoice_date"] == "2026-09-30"
+    assert finding.details["already_posted"] is False
+    assert "reject the original" in finding.message

@@ -1,6 +1,8 @@
 """Matching with the database: candidates loaded in a bounded number of queries, billed
-quantities from earlier invoices, tolerances as versioned data, waiting for goods."""
+quantities from earlier invoices, tolerances as versioned data, waiting for goods; the EN
+16931 model (allowances, charges, breakdown, sub-lines, type codes) loaded and checked."""
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -10,10 +12,19 @@ from django.test.utils import CaptureQueriesContext
 
 from core import pipeline
 from core.demo_documents import DemoLine, ubl_xml
-from core.models import Document, GoodsReceipt, GoodsReceiptLine, Invoice, Status
+from core.models import (
+    Document,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+    InvoiceTaxSubtotal,
+    Status,
+)
 from extraction.intake import receive
 from matching.models import MatchRun, ToleranceRule
-from matching.services import low_confidence_fields, match_invoice
+from matching.services import FACTS_PREFETCH, invoice_facts, low_confidence_fields, match_invoice
 from tests.factories import demo_invoice, make_purchase_order, make_vendor
 
 pytestmark = pytest.mark.django_db
@@ -262,3 +273,183 @@ def test_what_the_master_data_vouches_for_is_not_unsure(acme, linked, po_vendor,
     )
 
     assert low_confidence_fields(invoice) == unsure
+
+
+# --- the EN 16931 model: allowances, charges, breakdown, sub-lines, type codes -------------
+
+
+def _e_invoice(vendor, number="KFS-2026/0900", allowances=1, **fields) -> Invoice:
+    """An extracted e-invoice stored as the readers store one: the order's 10 boxes at 25.00
+    (S 19%) under a GROUP line that is not counted, a line allowance inside the line's
+    amount, and on the document allowances of 10.00 in all and a charge of 5.00 (freight)."""
+    values = {
+        "status": Status.EXTRACTED, "format": "ubl", "type_code": "380",
+        "invoice_number": number, "invoice_date": date(2026, 10, 10), "currency": "EUR",
+        "po_number": "4500001", "vendor": vendor, "vendor_name": vendor.name,
+        "line_total_amount": Decimal("250.00"), "allowance_total_amount": Decimal("10.00"),
+        "charge_total_amount": Decimal("5.00"), "net_amount": Decimal("245.00"),
+        "tax_amount": Decimal("46.55"), "total_amount": Decimal("291.55"),
+        "amount_due": Decimal("291.55"),
+    }  # fmt: skip
+    values.update(fields)
+    key = hashlib.sha256(f"{vendor.pk}:{number}".encode()).hexdigest()
+    document = Document.objects.create(sha256=key, original_name="e.xml", size=1)
+    invoice = Invoice.objects.create(document=document, **values)
+    s19 = {"tax_rate": Decimal(19), "tax_category": "S"}
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        position=1,
+        description="Office kit",
+        amount=Decimal("250.00"),
+        line_id="1",
+        line_status="GROUP",
+        counted=False,
+        **s19,
+    )
+    detail = InvoiceLine.objects.create(
+        invoice=invoice,
+        position=2,
+        item_code="P-100",
+        description="Printer paper A4, box",
+        quantity=Decimal(10),
+        unit_price=Decimal("25.00"),
+        amount=Decimal("250.00"),
+        line_id="1.1",
+        parent_line_id="1",
+        line_status="DETAIL",
+        **s19,
+    )
+    InvoiceAllowanceCharge.objects.create(
+        invoice=invoice, line=detail, position=1, charge=False, amount=Decimal("2.00")
+    )
+    on_document = [(False, Decimal("10.00") / allowances, "Discount")] * allowances
+    on_document.append((True, Decimal("5.00"), "Freight"))
+    for position, (charge, amount, reason) in enumerate(on_document, start=1):
+        InvoiceAllowanceCharge.objects.create(
+            invoice=invoice, position=position, charge=charge, amount=amount, reason=reason, **s19
+        )
+    InvoiceTaxSubtotal.objects.create(
+        invoice=invoice,
+        category="S",
+        rate=Decimal(19),
+        taxable_amount=Decimal("245.00"),
+        tax_amount=Decimal("46.55"),
+    )
+    return invoice
+
+
+def _open_codes(invoice) -> list[str]:
+    return sorted(
+        Invoice.objects.get(pk=invoice.pk).open_exceptions().values_list("code", flat=True)
+    )
+
+
+def test_an_e_invoice_with_allowances_charges_and_sub_lines_matches(acme):
+    make_purchase_order(acme)
+    invoice = _e_invoice(acme)
+
+    match_invoice(invoice)
+
+    invoice.refresh_from_db()
+    assert invoice.status == Status.MATCHED
+    # Only the counted detail line bills the order; the group line is linked to nothing.
+    assert dict(invoice.lines.values_list("line_status", "po_line__line_no")) == {
+        "GROUP": None,
+        "DETAIL": 1,
+    }
+
+
+def test_a_broken_business_rule_holds_the_invoice_naming_the_rule(acme):
+    make_purchase_order(acme)
+    invoice = _e_invoice(acme, net_amount=Decimal("250.00"), total_amount=Decimal("296.55"),
+                         amount_due=Decimal("296.55"))  # fmt: skip
+
+    match_invoice(invoice)
+
+    problem = Invoice.objects.get(pk=invoice.pk).exceptions.get()
+    assert problem.code == "TAX_MISMATCH"
+    assert problem.details["rule"] == "BR-CO-13"
+    assert (problem.details["expected"], problem.details["actual"]) == ("245.00", "250.00")
+    assert problem.message.startswith("BR-CO-13: the net 250.00 EUR should be lines 250.00")
+
+
+def test_the_facts_cost_the_same_queries_however_many_allowances(acme):
+    few, many = _e_invoice(acme, "A-1"), _e_invoice(acme, "A-2", allowances=8)
+
+    def queries(invoice):
+        with CaptureQueriesContext(connection) as captured:
+            loaded = Invoice.objects.select_related("vendor").prefetch_related(*FACTS_PREFETCH)
+            facts = invoice_facts(loaded.get(pk=invoice.pk))
+        return len(captured), facts
+
+    few_queries, _ = queries(few)
+    many_queries, many_facts = queries(many)
+
+    assert few_queries == many_queries
+    assert len(many_facts.allowances_charges) == 9  # the line's own allowance is not one
+    assert [line.counted for line in many_facts.lines] == [False, True]
+    assert many_facts.tax_breakdown[0].taxable_amount == Decimal("245.00")
+
+
+@pytest.mark.parametrize(("code", "says"), [("999", "type code 999"), ("325", "proforma")])
+def test_an_unknown_type_code_or_a_proforma_is_not_paid(acme, code, says):
+    make_purchase_order(acme)
+    invoice = _e_invoice(acme, type_code=code)
+
+    match_invoice(invoice)
+
+    problem = Invoice.objects.get(pk=invoice.pk).exceptions.get()
+    assert problem.code == "DOCUMENT_TYPE"
+    assert says in problem.message
+    assert problem.details["type_code"] == code
+
+
+def test_a_credit_note_of_any_credit_type_code_is_a_credit_note(acme):
+    invoice = _e_invoice(acme, type_code="83", document_type="credit_note", po_number="")
+
+    match_invoice(invoice)
+
+    assert _open_codes(invoice) == ["CREDIT_NOTE"]
+
+
+def test_a_corrected_invoice_names_the_original_found_for_the_vendor(acme):
+    make_purchase_order(acme)
+    other = make_vendor(name="Other Supplies Ltd", vat_id="GB123456789", external_id="V-9")
+    original = _e_invoice(acme, "KFS-2026/0815", status=Status.PAID, invoice_date=date(2026, 9, 1))
+    _e_invoice(other, "KFS-2026/0815", status=Status.POSTED)  # another vendor's: not it
+    corrected = _e_invoice(acme, type_code="384", preceding_invoice_number="kfs 2026 0815",
+                           preceding_invoice_date=date(2026, 9, 1))  # fmt: skip
+
+    match_invoice(corrected)
+
+    problem = Invoice.objects.get(pk=corrected.pk).exceptions.get()
+    assert problem.code == "CORRECTED_INVOICE"
+    assert problem.details["invoice_ids"] == [original.pk]
+    assert problem.details["already_posted"] is True
+    assert f"invoice #{original.pk} (paid) here" in problem.message
+
+
+def test_a_corrected_invoice_whose_original_is_not_in_the_system_says_so(acme):
+    make_purchase_order(acme)
+    corrected = _e_invoice(acme, type_code="384", preceding_invoice_number="KFS-2026/0001")
+
+    match_invoice(corrected)
+
+    problem = Invoice.objects.get(pk=corrected.pk).exceptions.get()
+    assert problem.code == "CORRECTED_INVOICE"
+    assert problem.details["invoice_ids"] == []
+    assert "which is not in the system" in problem.message
+
+
+def test_reading_problems_are_raised_with_their_own_code(acme):
+    make_purchase_order(acme)
+    reason = "The PDF's e-invoice (factur-x.xml) could not be used: it is not well-formed."
+    invoice = _e_invoice(acme, reading_problems=[
+        {"code": "EINVOICE_UNUSABLE", "message": reason, "details": {"file": "factur-x.xml"}}
+    ])  # fmt: skip
+
+    match_invoice(invoice)
+
+    problem = Invoice.objects.get(pk=invoice.pk).exceptions.get()
+    assert (problem.code, problem.message) == ("EINVOICE_UNUSABLE", reason)
+    assert problem.details == {"file": "factur-x.xml"}
