@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
 from django.utils import timezone
 
 from approvals.models import ApprovalRoute
@@ -51,6 +52,34 @@ def audit_pack(invoice: Invoice, *, user) -> tuple[str, bytes]:
         {
             "format": invoice.format,
             "document_type": invoice.document_type,
+            # The rest of the EN 16931 model as the document states it (issue 17).
+            "type_code": invoice.type_code,
+            "totals": {
+                name: getattr(invoice, name)
+                for name in ("line_total_amount", "allowance_total_amount",
+                             "charge_total_amount", "prepaid_amount", "rounding_amount",
+                             "amount_due")
+            },
+            "period": [invoice.period_start, invoice.period_end],
+            "preceding_invoice": {
+                "number": invoice.preceding_invoice_number,
+                "date": invoice.preceding_invoice_date,
+            },
+            "reading_problems": invoice.reading_problems,
+            "allowances_charges": list(
+                invoice.allowances_charges.order_by(
+                    F("line__position").asc(nulls_first=True), "position"
+                ).values(
+                    "line__position", "position", "charge", "amount", "base_amount", "percent",
+                    "reason", "reason_code", "tax_category", "tax_rate",
+                )
+            ),
+            "tax_breakdown": list(
+                invoice.tax_breakdown.values(
+                    "category", "rate", "taxable_amount", "tax_amount", "exemption_reason",
+                    "exemption_reason_code",
+                )
+            ),
             "fields": {
                 name: {
                     "value": getattr(invoice, name),
@@ -62,8 +91,9 @@ def audit_pack(invoice: Invoice, *, user) -> tuple[str, bytes]:
             "lines": list(
                 invoice.lines.values(
                     "position", "item_code", "description", "quantity", "unit_price", "amount",
-                    "tax_rate", "gl_account", "cost_center", "po_line__purchase_order__number",
-                    "po_line__line_no",
+                    "tax_rate", "tax_category", "line_id", "parent_line_id", "line_status",
+                    "counted", "period_start", "period_end", "gl_account", "cost_center",
+                    "po_line__purchase_order__number", "po_line__line_no",
                 )
             ),
             "document": {

@@ -16,8 +16,9 @@ from django_htmx.middleware import HtmxDetails
 
 from approvals import chains, decisions, triage
 from audit.models import AuditEvent
-from core import exception_codes, roles
+from core import document_types, exception_codes, roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
+from core.identifiers import invoice_number_key
 from core.models import Document, Invoice, PurchaseOrderLine, Status
 from core.pages import page_png, page_sizes
 from core.queue_views import clerks, neighbours
@@ -109,7 +110,14 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "reason_codes": triage.REASON_CODES,
             "assignees": clerks() if can_work else [],
             "fields": _field_rows(invoice),
-            "lines": invoice.lines.all(),
+            "document_label": document_types.label(invoice.type_code, invoice.document_type),
+            "preceding": _preceding_invoice(invoice),
+            "lines": _line_rows(invoice),
+            "totals": _totals(invoice),
+            "tax_breakdown": [
+                {"row": row, "name": VAT_CATEGORIES.get(row.category, "")}
+                for row in invoice.tax_breakdown.all()
+            ],
             "exceptions": invoice.exceptions.all(),
             "events": AuditEvent.objects.for_invoice(invoice.pk),
             "decision_form": DecisionForm(),
@@ -118,6 +126,100 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "in_progress": invoice.status in IN_PROGRESS,
         },
     )
+
+
+# UNTDID 5305 VAT categories as EN 16931 uses them (BT-118, BT-151), named for a clerk.
+VAT_CATEGORIES = {
+    "S": "Standard rate",
+    "Z": "Zero rated",
+    "E": "Exempt",
+    "AE": "Reverse charge",
+    "K": "Intra-community supply",
+    "G": "Export outside the EU",
+    "O": "Not subject to VAT",
+    "L": "Canary Islands (IGIC)",
+    "M": "Ceuta and Melilla (IPSI)",
+    "B": "Split payment (Italy)",
+}
+# How deep sub-lines are indented at most (a parent chain longer than that, or a loop, is
+# drawn at this depth).
+MAX_LINE_DEPTH = 4
+
+
+def _line_rows(invoice: Invoice) -> list[dict]:
+    """The lines in document order with their allowances and charges (BG-27/28) and their
+    depth among sub-lines (parent_line_id): a row per line for the Lines table."""
+    lines = list(invoice.lines.prefetch_related("allowances_charges"))
+    parents = {line.line_id: line.parent_line_id for line in lines if line.line_id}
+    rows = []
+    for line in lines:
+        depth, parent = 0, line.parent_line_id
+        while parent and depth < MAX_LINE_DEPTH:
+            depth += 1
+            parent = parents.get(parent, "")
+        rows.append(
+            {
+                "line": line,
+                "depth": depth,
+                "category": VAT_CATEGORIES.get(line.tax_category, ""),
+                "allowances_charges": list(line.allowances_charges.all()),
+            }
+        )
+    return rows
+
+
+def _totals(invoice: Invoice) -> list[dict]:
+    """The document totals in the order of EN 16931 (BG-22), only those the document
+    states: sum of lines, each allowance and charge with its reason and their sums, net,
+    VAT, total, paid, rounding, amount due. `sign` is how the row changes the sum above it
+    ("-", "+", "±", or "=" for a result), `detail` marks a single allowance or charge."""
+    on_document = [item for item in invoice.allowances_charges.all() if item.line_id is None]
+    allowances = [item for item in on_document if not item.charge]
+    charges = [item for item in on_document if item.charge]
+    rows = [
+        ("", "Sum of lines", "BT-106", invoice.line_total_amount),
+        *[("-", item, "", item.amount) for item in allowances],
+        ("-", "Allowances", "BT-107", invoice.allowance_total_amount),
+        *[("+", item, "", item.amount) for item in charges],
+        ("+", "Charges", "BT-108", invoice.charge_total_amount),
+        ("=", "Net amount", "BT-109", invoice.net_amount),
+        ("+", "VAT", "BT-110", invoice.tax_amount),
+        ("=", "Total", "BT-112", invoice.total_amount),
+        ("-", "Paid", "BT-113", invoice.prepaid_amount),
+        ("±", "Rounding", "BT-114", invoice.rounding_amount),
+        ("=", "Amount due", "BT-115", invoice.amount_due),
+    ]
+    shown = [
+        {"sign": sign, "label": label, "term": term, "amount": amount, "detail": not term}
+        for sign, label, term, amount in rows
+        if amount is not None
+    ]
+    if shown:
+        shown[0]["sign"] = ""  # what the sums start from (the net, on a printed invoice)
+    return shown
+
+
+def _preceding_invoice(invoice: Invoice) -> dict | None:
+    """The invoice this one credits or corrects (BT-25/26), and the earlier invoice of the
+    same vendor under that number, where there is one here to link to."""
+    if not invoice.preceding_invoice_number:
+        return None
+    earlier = None
+    if invoice.vendor_id:
+        earlier = (
+            Invoice.objects.filter(
+                vendor_id=invoice.vendor_id,
+                normalised_number=invoice_number_key(invoice.preceding_invoice_number),
+            )
+            .exclude(pk=invoice.pk)
+            .order_by("-pk")
+            .first()
+        )
+    return {
+        "number": invoice.preceding_invoice_number,
+        "date": invoice.preceding_invoice_date,
+        "invoice": earlier,
+    }
 
 
 def _approval_panel(invoice: Invoice, user) -> dict:

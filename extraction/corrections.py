@@ -1,5 +1,6 @@
 """A clerk corrects extracted fields: the invoice changes, the audit trail says from what to
-what and by whom, and the vendor's profile learns where the right value stands."""
+what and by whom, and the vendor's profile learns where the right value stands. The
+corrected invoice's reading problems (Invoice.reading_problems) are settled with it."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +35,11 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
             setattr(locked, name, changes[name])
             locked.confidence[name] = 1.0
             locked.provenance[name] = {"page": None, "bbox": None, "method": "clerk"}
+        # The clerk entered the fields from the document: what made reading it doubtful (an
+        # attached e-invoice that could not be used, EINVOICE_UNUSABLE) is settled by that,
+        # so matching again does not raise it again.
+        settled = [problem.get("code") for problem in locked.reading_problems or []]
+        locked.reading_problems = []
         if any(name in VENDOR_KEYS for name in changed):
             locked.vendor = recognise_vendor(
                 vat_id=locked.vendor_vat_id, iban=locked.vendor_iban, name=locked.vendor_name
@@ -41,15 +47,19 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
         locked._change_reason = "Fields corrected by " + actor_name(user)
         locked.save()
         learned = _learn(locked, changed)
+        reason = f"Corrected {', '.join(changed)}"
+        if settled:
+            reason += f"; entered from the document, which settles {', '.join(settled)}"
         chain.record(
             "invoice.fields_corrected",
             actor=actor_name(user),
             invoice_id=locked.pk,
             payload={
-                "reason": f"Corrected {', '.join(changed)}",
+                "reason": reason,
                 "fields": {name: {"from": before[name], "to": changes[name]} for name in changed},
                 "learned": learned,
                 "vendor_id": locked.vendor_id,
+                "reading_problems_resolved": settled,
             },
         )
         # A correction means the vendor's invoices are not read right yet: one step down

@@ -10,7 +10,14 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from core.identifiers import compact_identifier
-from core.models import Document, Invoice, InvoiceLine, Status
+from core.models import (
+    Document,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+    InvoiceTaxSubtotal,
+    Status,
+)
 from extraction.extract import extract_source
 from extraction.learning import apply_hints
 from extraction.models import VendorProfile
@@ -19,11 +26,14 @@ from extraction.parties import PrintedIdentifier, printed_identifiers
 from extraction.types import (
     AMOUNT_FIELDS,
     HEADER_FIELDS,
+    AllowanceCharge,
     ExtractedField,
     ExtractionResult,
+    LineItem,
     OverLimit,
     Provenance,
     SourceFile,
+    TaxSubtotal,
     UnreadableDocument,
 )
 from extraction.vendors import VendorMatch, recognise_vendor
@@ -99,6 +109,10 @@ def _pages_read_of(document: Document):
 
 
 def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
+    """Store what was read (-> extracted): header fields, lines, and the rest of the EN
+    16931 model the document states (type code, totals, periods, preceding invoice,
+    allowances and charges, VAT breakdown) and the problems a person must be told about.
+    Reading again replaces all of it."""
     match = recognise_vendor(name=result.value("vendor_name") or "", printed=_identifiers(result))
     if match.identifiers:
         _identity_from_master(result, match)
@@ -110,22 +124,30 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
         Document.objects.filter(pk=invoice.document_id).update(
             words=[[w.text, w.page, w.x0, w.top, w.x1, w.bottom] for w in result.words]
         )
+        # Line allowances and charges go with their lines (on delete cascade).
         invoice.lines.all().delete()
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                invoice=invoice,
-                position=position,
-                item_code=line.item_code[:64],
-                description=line.description[:500],
-                quantity=_bounded(line.quantity),
-                unit_price=_bounded(line.unit_price),
-                amount=_bounded(line.amount),
-                tax_rate=line.tax_rate
-                if line.tax_rate is not None and abs(line.tax_rate) < 1000
-                else None,
-            )
+        invoice.allowances_charges.all().delete()
+        invoice.tax_breakdown.all().delete()
+        lines = InvoiceLine.objects.bulk_create(
+            _invoice_line(invoice, position, line)
             for position, line in enumerate(result.lines, start=1)
         )
+        # Numbered from 1 on the document and on each line.
+        stated = [(None, result.allowances_charges)] + [
+            (stored, line.allowances_charges)
+            for stored, line in zip(lines, result.lines, strict=True)
+        ]
+        allowances_charges = InvoiceAllowanceCharge.objects.bulk_create(
+            row
+            for line, items in stated
+            for position, item in enumerate(items, start=1)
+            if (row := _allowance_charge(invoice, line, position, item))
+        )
+        breakdown = InvoiceTaxSubtotal.objects.bulk_create(
+            _tax_subtotal(invoice, row) for row in result.tax_breakdown
+        )
+        on_document = [row for row in allowances_charges if row.line is None]
+        totals = result.totals
         invoice.transition(
             Status.EXTRACTED,
             actor=ACTOR,
@@ -133,10 +155,17 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
             f"{len(result.lines)} line{pluralize(len(result.lines))} as {result.format}",
             inputs={
                 "format": result.format,
+                "type_code": result.type_code,
                 "fields_found": found,
                 "vendor_recognised_by": match.by,
                 "learned_fields": learned,
                 "vendor_id": match.vendor.pk if match.vendor else None,
+                "lines_not_counted": sum(not line.counted for line in lines),
+                "allowances": sum(not row.charge for row in on_document),
+                "charges": sum(row.charge for row in on_document),
+                "line_allowances_charges": len(allowances_charges) - len(on_document),
+                "tax_breakdown_rows": len(breakdown),
+                "problems": [problem.get("code") for problem in result.problems],
             },
             format=result.format,
             document_type=result.document_type,
@@ -144,7 +173,82 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
             confidence={name: f.confidence for name, f in result.fields.items()},
             provenance={name: f.provenance.as_json() for name, f in result.fields.items()},
             **fields,
+            **_model_fields(
+                Invoice,
+                type_code=result.type_code,
+                line_total_amount=totals.line_total,
+                allowance_total_amount=totals.allowance_total,
+                charge_total_amount=totals.charge_total,
+                prepaid_amount=totals.prepaid,
+                rounding_amount=totals.rounding,
+                amount_due=totals.amount_due,
+                period_start=result.period_start,
+                period_end=result.period_end,
+                preceding_invoice_number=result.preceding_invoice_number,
+                preceding_invoice_date=result.preceding_invoice_date,
+            ),
+            reading_problems=list(result.problems),
         )
+
+
+def _invoice_line(invoice: Invoice, position: int, line: LineItem) -> InvoiceLine:
+    return InvoiceLine(
+        invoice=invoice,
+        position=position,
+        counted=line.counted,
+        **_model_fields(
+            InvoiceLine,
+            item_code=line.item_code,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_rate=line.tax_rate,
+            tax_category=line.tax_category,
+            line_id=line.line_id,
+            parent_line_id=line.parent_line_id,
+            line_status=line.status,
+            period_start=line.period_start,
+            period_end=line.period_end,
+        ),
+    )
+
+
+def _allowance_charge(
+    invoice: Invoice, line: InvoiceLine | None, position: int, item: AllowanceCharge
+) -> InvoiceAllowanceCharge | None:
+    """The row of one stated allowance or charge; None for one whose amount no real
+    invoice has (the column cannot hold it, and it has nothing to add up to)."""
+    values = _model_fields(
+        InvoiceAllowanceCharge,
+        amount=item.amount,
+        base_amount=item.base_amount,
+        percent=item.percent,
+        reason=item.reason,
+        reason_code=item.reason_code,
+        tax_category=item.tax_category,
+        tax_rate=item.tax_rate,
+    )
+    if values["amount"] is None:
+        return None
+    return InvoiceAllowanceCharge(
+        invoice=invoice, line=line, position=position, charge=item.charge, **values
+    )
+
+
+def _tax_subtotal(invoice: Invoice, row: TaxSubtotal) -> InvoiceTaxSubtotal:
+    return InvoiceTaxSubtotal(
+        invoice=invoice,
+        **_model_fields(
+            InvoiceTaxSubtotal,
+            category=row.category,
+            rate=row.rate,
+            taxable_amount=row.taxable_amount,
+            tax_amount=row.tax_amount,
+            exemption_reason=row.exemption_reason,
+            exemption_reason_code=row.exemption_reason_code,
+        ),
+    )
 
 
 def _identifiers(result: ExtractionResult) -> list[PrintedIdentifier]:
@@ -203,6 +307,23 @@ def _bounded(value: Decimal | None) -> Decimal | None:
     if value is None or not value.is_finite() or abs(value) >= _LARGEST_AMOUNT:
         return None
     return value
+
+
+def _model_fields(model, **values) -> dict:
+    """`values` as `model`'s columns hold them, as `_fit` does for the header: text trimmed
+    to its column ("" for None), a number the column cannot hold (not finite, or more
+    digits before the point than it has) dropped to None."""
+    fitted = {}
+    for name, value in values.items():
+        column = model._meta.get_field(name)
+        if isinstance(value, Decimal):
+            whole_digits = column.max_digits - column.decimal_places
+            if not value.is_finite() or abs(value) >= Decimal(10) ** whole_digits:
+                value = None
+        elif column.get_internal_type() == "CharField":
+            value = (value or "")[: column.max_length]
+        fitted[name] = value
+    return fitted
 
 
 def quarantined(invoices):

@@ -4,6 +4,11 @@ external JSON-RPC API (POST {url}/jsonrpc, services `common` and `object`).
 The idempotency key is stored on the bill as its `payment_reference`, which is how
 `find_posting` finds a bill booked earlier. The vendor must exist in Odoo as a partner
 whose `ref` is the vendor's external id: creating partners is the ERP owner's business.
+
+The bill's lines add up to the invoice's net (what `posting_problems` checked): the counted
+lines (never the payload's `sub_lines`), each line's own allowances and charges as lines of
+their own on its account, and the document's allowances and charges (EN 16931 BG-20/21)
+as lines of their own: an allowance a negative price.
 """
 
 import http.client
@@ -12,6 +17,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from decimal import Decimal, InvalidOperation
 
 from core.erp.connectors import ConnectorError, PermanentError, PostingReceipt, excerpt
 
@@ -22,6 +28,7 @@ PERMANENT_ODOO_ERRORS = ("ValidationError", "AccessError", "AccessDenied", "User
 # Odoo names a draft move "/" until it is posted; such a bill is found by its id instead.
 DRAFT_NAME = "/"
 MOVE_REFERENCE = "account.move/"
+CENT = Decimal("0.01")
 
 
 class OdooConnector:
@@ -49,7 +56,7 @@ class OdooConnector:
             "payment_reference": idempotency_key,
             "invoice_date": _iso(payload.get("invoice_date")),
             "invoice_date_due": _iso(payload.get("due_date")),
-            "invoice_line_ids": [[0, 0, self._bill_line(line)] for line in _lines(payload)],
+            "invoice_line_ids": [[0, 0, values] for values in self._bill_lines(payload)],
         }
         created = self._execute("account.move", "create", [bill])
         move_id = created[0] if isinstance(created, list) else created
@@ -97,18 +104,42 @@ class OdooConnector:
             )
         return ids[0]
 
-    def _bill_line(self, line: dict) -> dict:
+    def _bill_lines(self, payload: dict) -> list[dict]:
+        booked = []
+        for line in _lines(payload):
+            booked += self._bill_line(line)
+        if payload.get("lines"):  # else the one line is the net, these taken off already
+            booked += [_adjustment(item) for item in payload.get("allowances_charges") or []]
+        return booked
+
+    def _bill_line(self, line: dict) -> list[dict]:
+        """An invoice line as Odoo books it: quantity and unit price, then the line's own
+        allowances and charges, which is how EN 16931 makes the line's net amount (BT-131).
+        A line whose quantity and price do not make its amount (a price per base quantity,
+        a price discount not stated as an allowance, none read) is booked as one of its
+        amount, so the bill still comes to what the invoice says."""
         values = {
             "name": line.get("description") or line.get("item_code") or "",
             "quantity": float(line.get("quantity") or 0),
             "price_unit": float(line.get("unit_price") or 0),
         }
+        stated = line.get("allowances_charges") or []
+        own = [_adjustment(item) for item in stated]
+        amount = _decimal(line.get("amount"))
+        gross = (_decimal(line.get("quantity")) or 0) * (_decimal(line.get("unit_price")) or 0)
+        net = gross + sum(_signed(item) for item in stated)
+        if amount is not None and abs(net - amount) > CENT * (1 + len(own)):
+            own = []
+            if abs(gross - amount) > CENT:  # else the price is net of them already
+                values.update(quantity=1.0, price_unit=float(amount))
         code = str(line.get("gl_account") or "")
         if code.isdigit():
             ids = self._execute("account.account", "search", [[["code", "=", code]]], {"limit": 1})
             if ids:
                 values["account_id"] = ids[0]
-        return values
+                for item in own:
+                    item["account_id"] = ids[0]
+        return [values, *own]
 
     def _login(self) -> int:
         if self._uid is None:
@@ -195,6 +226,31 @@ def _lines(payload: dict) -> list[dict]:
             "unit_price": payload.get("net_amount") or 0,
         }
     ]
+
+
+def _adjustment(item: dict) -> dict:
+    """An allowance (negative) or a charge as a bill line of quantity 1, named by its
+    reason."""
+    kind = "Charge" if item.get("charge") else "Allowance"
+    reason = item.get("reason") or item.get("reason_code") or ""
+    return {
+        "name": f"{kind}: {reason}" if reason else kind,
+        "quantity": 1.0,
+        "price_unit": float(_signed(item)),
+    }
+
+
+def _signed(item: dict) -> Decimal:
+    """An allowance's or a charge's amount as it changes the sum: an allowance negative."""
+    amount = _decimal(item.get("amount")) or Decimal(0)
+    return amount if item.get("charge") else -amount
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return None if value in (None, "") else Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def _receipt(move_id: int, name: str | bool) -> PostingReceipt:

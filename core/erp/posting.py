@@ -14,11 +14,12 @@ Failures are audited and listed on the Outbox screen with retry and cancel; a fa
 posting moves the vendor down the trust ladder.
 
 Nothing reaches the ERP that it could not book (issue 16): `posting_problems` names what a
-posting lacks (the vendor's ERP key, net, tax and total that add up, the currency, lines
-with amounts that add up to the net). Approving such an invoice is refused (`write_posting`
-raises NotPostable inside the approving transaction), and a posting found wanting at
-delivery is refused without sending: the posting fails, and the invoice gets a
-NOT_POSTABLE exception saying what is missing.
+posting lacks (the vendor's ERP key, the currency, net, tax and total, and the sums of EN
+16931 over what the ERP books: the counted lines, the document's allowances and charges).
+Approving such an invoice is refused (`write_posting` raises NotPostable inside the
+approving transaction), and a posting found wanting at delivery is refused without
+sending: the posting fails, and the invoice gets a NOT_POSTABLE exception saying what is
+missing.
 """
 
 import json
@@ -35,9 +36,16 @@ from django.utils import timezone
 from approvals import trust
 from audit import chain
 from audit.models import AuditEvent
+from core import business_rules
 from core.erp.connectors import ConnectorError, ErpConnector, default_connector
 from core.exception_codes import ExceptionCode
-from core.models import Invoice, InvoiceException, OutboxMessage, Status
+from core.models import (
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceException,
+    OutboxMessage,
+    Status,
+)
 
 ACTOR = "system:posting"
 # A delivery's claim: long enough for the few ERP calls one delivery makes (each bounded by
@@ -55,32 +63,57 @@ class NotPostable(ValidationError):
     """The ERP could not book this invoice as it stands; `messages` say what is missing."""
 
 
+SCHEMA = "ledgerline.invoice/3"
+
+
 def invoice_payload(invoice: Invoice) -> dict:
     """What the ERP books: header, vendor and PO references, lines with their GL account
-    and cost center (the clerk's coding, else the PO line's), tax, and who approved."""
+    and cost center (the clerk's coding, else the PO line's), tax, and who approved.
+
+    Schema 3 (issue 17) adds the EN 16931 model as the document states it: the type code
+    (BT-3), the document totals BT-106..BT-115 (None where not stated), the document's
+    allowances and charges (BG-20/21), the VAT breakdown (BG-23), the invoicing period and
+    the preceding invoice (BT-25/26); per line its VAT category, period, allowances and
+    charges (BG-27/28), id, parent and status. `lines` are the lines the invoice's sums
+    count, the ones the ERP books; the others (GROUP and INFORMATION lines, UBL sub-lines)
+    are under `sub_lines`, for reference only: booking them would count amounts twice."""
     approval = AuditEvent.objects.for_invoice(invoice.pk).filter(action="invoice.approved").last()
-    lines = []
+    stated = list(invoice.allowances_charges.all())
+    per_line: dict[int, list[dict]] = {}
+    for item in stated:
+        if item.line_id is not None:
+            per_line.setdefault(item.line_id, []).append(_allowance_charge(item))
+    lines, sub_lines = [], []
     for line in invoice.lines.select_related("po_line"):
         po_line = line.po_line
-        lines.append(
+        (lines if line.counted else sub_lines).append(
             {
                 "position": line.position,
+                "line_id": line.line_id,
+                "parent_line_id": line.parent_line_id,
+                "status": line.line_status,
+                "counted": line.counted,
                 "item_code": line.item_code,
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "amount": line.amount,
+                "tax_category": line.tax_category,
                 "tax_rate": line.tax_rate,
+                "period_start": line.period_start,
+                "period_end": line.period_end,
+                "allowances_charges": per_line.get(line.pk, []),
                 "gl_account": line.gl_account or (po_line.gl_account if po_line else ""),
                 "cost_center": line.cost_center or (po_line.cost_center if po_line else ""),
                 "po_line": po_line.line_no if po_line else None,
             }
         )
     return {
-        "schema": "ledgerline.invoice/2",
+        "schema": SCHEMA,
         "idempotency_key": idempotency_key(invoice),
         "invoice_id": invoice.pk,
         "document_type": invoice.document_type,
+        "type_code": invoice.type_code,
         "invoice_number": invoice.invoice_number,
         "invoice_date": invoice.invoice_date,
         "due_date": invoice.due_date,
@@ -88,6 +121,18 @@ def invoice_payload(invoice: Invoice) -> dict:
         "net_amount": invoice.net_amount,
         "tax_amount": invoice.tax_amount,
         "total_amount": invoice.total_amount,
+        "line_total_amount": invoice.line_total_amount,
+        "allowance_total_amount": invoice.allowance_total_amount,
+        "charge_total_amount": invoice.charge_total_amount,
+        "prepaid_amount": invoice.prepaid_amount,
+        "rounding_amount": invoice.rounding_amount,
+        "amount_due": invoice.amount_due,
+        "period_start": invoice.period_start,
+        "period_end": invoice.period_end,
+        "preceding_invoice": {
+            "number": invoice.preceding_invoice_number,
+            "date": invoice.preceding_invoice_date,
+        },
         "vendor": {
             "external_id": invoice.vendor.external_id if invoice.vendor else None,
             "name": invoice.vendor.name if invoice.vendor else invoice.vendor_name,
@@ -96,9 +141,35 @@ def invoice_payload(invoice: Invoice) -> dict:
         },
         "purchase_order": invoice.purchase_order.number if invoice.purchase_order else None,
         "lines": lines,
+        "sub_lines": sub_lines,
+        "allowances_charges": [_allowance_charge(item) for item in stated if item.line_id is None],
+        "tax_breakdown": [
+            {
+                "category": row.category,
+                "rate": row.rate,
+                "taxable_amount": row.taxable_amount,
+                "tax_amount": row.tax_amount,
+                "exemption_reason": row.exemption_reason,
+                "exemption_reason_code": row.exemption_reason_code,
+            }
+            for row in invoice.tax_breakdown.all()
+        ],
         "approved_by": approval.actor if approval else None,
         "approval_reason": approval.payload.get("reason") if approval else None,
         "document_sha256": invoice.document.sha256,
+    }
+
+
+def _allowance_charge(item: InvoiceAllowanceCharge) -> dict:
+    return {
+        "charge": item.charge,
+        "amount": item.amount,
+        "base_amount": item.base_amount,
+        "percent": item.percent,
+        "reason": item.reason,
+        "reason_code": item.reason_code,
+        "tax_category": item.tax_category,
+        "tax_rate": item.tax_rate,
     }
 
 
@@ -108,10 +179,14 @@ def idempotency_key(invoice: Invoice) -> str:
 
 
 def posting_problems(payload: dict) -> list[str]:
-    """What the ERP needs and `payload` (as `invoice_payload` makes it, JSON-ready or not)
-    lacks, one sentence each; [] when it can be booked. The vendor's ERP key (external
-    id), the currency, net, tax and total with net + tax = total within a cent, and any
-    lines each with an amount, together the net within a cent per line."""
+    """What the ERP needs and `payload` (as `invoice_payload` makes it, JSON-ready or not,
+    any schema) lacks, one sentence each; [] when it can be booked: the vendor's ERP key
+    (external id), the currency, net, tax and total, every booked line and allowance or
+    charge with an amount, no line the invoice's sums leave out (a GROUP line) among those
+    booked, and what the ERP books adding up as EN 16931 adds up the invoice: the same
+    rules matching applies (core.business_rules BR-CO-10 to BR-CO-16, over the counted
+    lines, the document's allowances and charges and the stated totals), here within a
+    cent per rounded amount (each line is rounded on its own)."""
     problems = []
     vendor = payload.get("vendor") or {}
     if not vendor.get("external_id"):
@@ -121,26 +196,72 @@ def posting_problems(payload: dict) -> list[str]:
         )
     if not payload.get("currency"):
         problems.append("The currency is missing.")
-    amounts = {name: _amount(payload.get(name)) for name in ("net_amount", "tax_amount",
-                                                             "total_amount")}  # fmt: skip
-    for name, value in amounts.items():
-        if value is None:
+    for name in ("net_amount", "tax_amount", "total_amount"):
+        if _amount(payload.get(name)) is None:
             problems.append(f"The {name.replace('_', ' ')} is missing.")
-    net, tax, total = amounts.values()
-    if None not in (net, tax, total) and abs(net + tax - total) > CENT:
-        problems.append(f"Net {net} plus tax {tax} is {net + tax}, not the total {total}.")
     lines = payload.get("lines") or []
-    line_amounts = [_amount(line.get("amount")) for line in lines]
-    missing = [
-        str(line.get("position")) for line, a in zip(lines, line_amounts, strict=True) if a is None
-    ]
+    booked_twice = [str(line.get("position")) for line in lines if line.get("counted") is False]
+    if booked_twice:
+        problems.append(
+            f"Line(s) {', '.join(booked_twice)} are not counted in the invoice's sums (group "
+            "or information lines) and must not be booked."
+        )
+    missing = [str(line.get("position")) for line in lines if _amount(line.get("amount")) is None]
     if missing:
         problems.append(f"Line(s) {', '.join(missing)} have no amount.")
-    elif lines and net is not None:
-        line_sum = sum(line_amounts, Decimal(0))
-        if abs(line_sum - net) > CENT * max(len(lines), 1):
-            problems.append(f"The lines add up to {line_sum}, not the net {net}.")
-    return problems
+    stated = payload.get("allowances_charges") or []
+    if any(_amount(item.get("amount")) is None for item in stated):
+        problems.append("A document allowance or charge has no amount.")
+    if missing or any(_amount(item.get("amount")) is None for item in stated):
+        return problems  # the sums cannot be checked without them
+    amounts = business_rules.Amounts(
+        currency=payload.get("currency") or "",
+        lines=tuple(
+            business_rules.Line(
+                _amount(line.get("amount")),
+                category=line.get("tax_category") or "",
+                rate=_amount(line.get("tax_rate")),
+            )
+            for line in lines
+        ),
+        allowances_charges=tuple(
+            business_rules.AllowanceCharge(
+                _amount(item.get("amount")),
+                charge=bool(item.get("charge")),
+                category=item.get("tax_category") or "",
+                rate=_amount(item.get("tax_rate")),
+            )
+            for item in stated
+        ),
+        **{term: _amount(payload.get(key)) for term, key in _TOTALS.items()},
+    )
+    rounded = len(lines) + len(stated)
+    failures = business_rules.check(
+        amounts, lines_tolerance=_cents(rounded), sums_tolerance=_cents(1 + len(stated))
+    )
+    return problems + [f.message for f in failures if f.rule in _BOOKED_SUMS]
+
+
+# business_rules.Amounts' totals, by the payload's keys.
+_TOTALS = {
+    "line_total": "line_total_amount",
+    "allowance_total": "allowance_total_amount",
+    "charge_total": "charge_total_amount",
+    "net": "net_amount",
+    "tax": "tax_amount",
+    "total": "total_amount",
+    "prepaid": "prepaid_amount",
+    "rounding": "rounding_amount",
+    "amount_due": "amount_due",
+}
+# The rules on what the ERP books; the VAT breakdown rules are matching's (the payload's
+# breakdown is the document's, booked as stated).
+_BOOKED_SUMS = frozenset(f"BR-CO-{n}" for n in range(10, 17)) - {"BR-CO-14"}
+
+
+def _cents(count: int) -> Decimal:
+    """A cent for each amount rounded on its own, and at least a cent."""
+    return CENT * max(count, 1)
 
 
 def _amount(value) -> Decimal | None:

@@ -4,6 +4,11 @@ The receiver checks `X-Ledgerline-Signature` with `verify` (or the same HMAC in 
 language): HMAC-SHA256, keyed with the shared secret, over `<timestamp>.` followed by the
 exact body bytes. The timestamp is signed too, so a captured request cannot be replayed
 after `max_age_seconds`.
+
+The body is `core.erp.posting.invoice_payload` as it is ("schema": "ledgerline.invoice/3").
+A receiver books `lines` and the document's `allowances_charges` (an allowance reduces
+the net, a charge adds to it), which together make `net_amount`; `sub_lines` (GROUP and
+INFORMATION lines, UBL sub-lines) are for reference and must not be booked as well.
 """
 
 import hashlib

@@ -6,8 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from core import demo, pipeline
+from core.demo_pdf import pdf_invoice
 from core.models import Document, Invoice, Status
 from extraction.intake import receive
+from extraction.services import record_extraction
+from tests.extraction.test_en16931_storage import corrected_invoice_result
+from tests.factories import demo_invoice, make_queue
 
 pytestmark = [
     pytest.mark.slow,
@@ -164,6 +168,59 @@ def test_a_long_scan_shows_the_page_being_read_until_it_is_done(page, live_serve
     pipeline.advance(invoice.pk)
     expect(row.locator("progress")).to_have_count(0, timeout=10_000)
     expect(row).not_to_contain_text("Received")
+
+
+def test_the_invoice_screen_shows_an_e_invoices_totals_and_vat_breakdown(
+    page, live_server, screenshot
+):
+    """Issue 17: a corrected invoice (384) with sub-lines, line and document allowances and
+    charges, a VAT breakdown, paid amount and rounding, on a PDF (so beside its pages): its
+    type, the lines marked as counted or not, the totals in EN 16931's order, and the
+    breakdown, in a 1280 and a 1920 pixel window, with nothing wider than the window."""
+    demo.seed_master_data()
+    (earlier,) = make_queue(1, code="")
+    earlier.invoice_number = "INV-2026-0815"  # the invoice it corrects
+    earlier.save()
+    data = pdf_invoice(demo_invoice(invoice_number="INV-2026-0901"), "modern")
+    invoice = receive(data, name="corrected.pdf", channel=Document.Channel.UPLOAD,
+                      actor="system:test").invoice  # fmt: skip
+    record_extraction(invoice, corrected_invoice_result(format="factur-x"))
+    invoice.send_to_review(
+        [{"code": "CORRECTED_INVOICE", "message": "Corrects invoice INV-2026-0815."}],
+        actor="system:test",
+        reason="Corrects an earlier invoice",
+    )
+    _sign_in(page, live_server, "clara")
+
+    for width in (1280, 1920):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+        expect(page.locator(".doctype")).to_contain_text("Corrected invoice (384)")
+        expect(page.locator(".facts")).to_contain_text("INV-2026-0815")
+        expect(page.locator(f".facts a[href$='/invoices/{earlier.pk}/']")).to_be_visible()
+        totals = page.locator("#totals-card table.totals tr")
+        expect(totals).to_have_count(11)
+        expect(totals.first).to_contain_text("Sum of lines")
+        expect(totals.last).to_contain_text("Amount due")
+        expect(totals.last).to_contain_text("1,939.00")
+        expect(page.locator("#totals-card")).to_contain_text("Early order discount")
+        breakdown = page.locator("table.vat-breakdown tbody tr")
+        expect(breakdown).to_have_count(2)
+        expect(breakdown.first).to_contain_text("Standard rate")
+        expect(breakdown.last).to_contain_text("VATEX-EU-132-1I")
+        expect(page.locator(".lines-table tr.not-counted.line")).to_have_count(2)
+        expect(page.locator(".lines-table tr.line-adjustment")).to_contain_text("Loyalty discount")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page is {overflow} px wider than a {width} px window"
+        wide = page.evaluate(
+            """[...document.querySelectorAll('#lines-card, #totals-card, .table-scroll')]
+               .filter(box => box.scrollWidth > box.clientWidth + 1)
+               .map(box => box.id || box.parentElement.closest('[id]').id + ' table')"""
+        )
+        assert wide == [], f"{wide} overflow at {width} px"
+        screenshot(f"24-invoice-en16931-{width}")
 
 
 def test_clerk_triages_a_price_variance_from_the_queue(page, live_server, screenshot):

@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from core import pipeline
 from core.demo_documents import ubl_xml
 from core.erp import posting
+from core.erp.connectors import PostingReceipt
 from core.models import InvoiceLine, OutboxMessage, Status
 from extraction.intake import receive
 from tests.factories import demo_invoice, make_purchase_order, make_queue, make_vendor
@@ -31,7 +32,7 @@ class RecordingConnector:
 
     def post_invoice(self, payload, *, idempotency_key):
         self.sent.append(payload)
-        return posting.PostingReceipt(f"ERP-{len(self.sent)}")
+        return PostingReceipt(f"ERP-{len(self.sent)}")
 
     def find_posting(self, key):
         return None
@@ -53,7 +54,7 @@ def test_an_invoice_whose_vendor_has_no_erp_key_is_not_approved_and_nothing_is_s
     ("change", "problem"),
     [
         ({"net_amount": None}, "net amount is missing"),
-        ({"tax_amount": Decimal("19.00")}, "not the total"),
+        ({"tax_amount": Decimal("19.00")}, "BR-CO-15: the total"),
         ({"currency": ""}, "currency is missing"),
     ],
 )
@@ -74,7 +75,10 @@ def test_lines_that_do_not_add_up_to_the_net_are_not_approved(approver):
         InvoiceLine.objects.create(invoice=invoice, position=position, description=str(position),
                                    amount=Decimal("1.00"))  # fmt: skip
 
-    with pytest.raises(ValidationError, match=r"The lines add up to 7\.00, not the net 700"):
+    with pytest.raises(
+        ValidationError,
+        match=r"BR-CO-13: the net 700\.00 EUR should be the sum of the lines = 7\.00 EUR",
+    ):
         decisions.approve(invoice, approver, "ok")
 
 
