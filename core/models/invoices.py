@@ -148,7 +148,7 @@ class Invoice(models.Model):
     tax_amount = models.DecimalField(**MONEY, null=True, blank=True)
     total_amount = models.DecimalField(**MONEY, null=True, blank=True)
     po_number = models.CharField("PO number", max_length=64, blank=True)
-    # The invoice number as duplicates are compared (matching.duplicates.normalise_number):
+    # The invoice number as duplicates are compared (core.identifiers.invoice_number_key):
     # set on every save, indexed with the vendor so the check is a lookup, not a scan.
     normalised_number = models.CharField(max_length=64, blank=True, editable=False)
     # The rest of the EN 16931 model, where the document states it (e-invoices; None or ""
