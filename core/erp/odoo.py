@@ -1,5 +1,9 @@
 """The Odoo connector: a vendor bill (`account.move`, move_type `in_invoice`) through Odoo's
-external JSON-RPC API (POST {url}/jsonrpc, services `common` and `object`).
+external JSON-RPC API (POST {url}/jsonrpc, services `common` and `object`). A credit note
+(payload `document_type` "credit_note": the UNTDID 1001 credit family, core.document_types)
+is booked as a vendor refund, move_type `in_refund`, with positive amounts whichever sign the
+document printed them with: Odoo takes the direction from the move type, and a refund is
+money the vendor owes, never a bill to pay.
 
 The idempotency key is stored on the bill as its `payment_reference`, which is how
 `find_posting` finds a bill booked earlier. The vendor must exist in Odoo as a partner
@@ -25,6 +29,8 @@ from core.erp.connectors import ConnectorError, PermanentError, PostingReceipt, 
 # gets the same answer, so a person has to look.
 PERMANENT_ODOO_ERRORS = ("ValidationError", "AccessError", "AccessDenied", "UserError")
 
+# The move types the connector books and finds: vendor bills and vendor refunds.
+BILL, REFUND = "in_invoice", "in_refund"
 # Odoo names a draft move "/" until it is posted; such a bill is found by its id instead.
 DRAFT_NAME = "/"
 MOVE_REFERENCE = "account.move/"
@@ -50,7 +56,7 @@ class OdooConnector:
         if booked:
             return booked
         bill = {
-            "move_type": "in_invoice",
+            "move_type": REFUND if payload.get("document_type") == "credit_note" else BILL,
             "partner_id": self._partner_id(payload.get("vendor") or {}),
             "ref": payload.get("invoice_number") or False,
             "payment_reference": idempotency_key,
@@ -67,7 +73,7 @@ class OdooConnector:
         found = self._execute(
             "account.move",
             "search_read",
-            [[["payment_reference", "=", idempotency_key], ["move_type", "=", "in_invoice"]]],
+            [[["payment_reference", "=", idempotency_key], ["move_type", "in", [BILL, REFUND]]]],
             {"fields": ["name"], "limit": 1},
         )
         return _receipt(found[0]["id"], found[0]["name"]) if found else None
@@ -81,7 +87,7 @@ class OdooConnector:
         found = self._execute(
             "account.move",
             "search_read",
-            [[condition, ["move_type", "=", "in_invoice"]]],
+            [[condition, ["move_type", "in", [BILL, REFUND]]]],
             {"fields": ["payment_state"], "limit": 1},
         )
         if not found or not found[0]["payment_state"]:
@@ -110,6 +116,11 @@ class OdooConnector:
             booked += self._bill_line(line)
         if payload.get("lines"):  # else the one line is the net, these taken off already
             booked += [_adjustment(item) for item in payload.get("allowances_charges") or []]
+        if payload.get("document_type") == "credit_note" and _is_negative(payload):
+            # A credit note printed with minus signs ("119,00-"): the refund books the
+            # same amounts positive.
+            for values in booked:
+                values["price_unit"] = -values["price_unit"]
         return booked
 
     def _bill_line(self, line: dict) -> list[dict]:
@@ -212,6 +223,11 @@ def _odoo_error(error: dict, what: str) -> ConnectorError:
     if any(kind in name for kind in PERMANENT_ODOO_ERRORS):
         return PermanentError(message)
     return ConnectorError(message)
+
+
+def _is_negative(payload: dict) -> bool:
+    total = _decimal(payload.get("total_amount"))
+    return total is not None and total < 0
 
 
 def _lines(payload: dict) -> list[dict]:

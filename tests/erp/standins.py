@@ -288,14 +288,22 @@ class OdooStandIn(_LoopbackServer):
 
 
 def _matching(records, domain) -> list[dict]:
-    """Odoo domains, as far as the connector uses them: `=` conditions, all of them."""
+    """Odoo domains, as far as the connector uses them: `=` and `in` conditions, all of
+    them."""
     for condition in domain:
-        if not isinstance(condition, list) or len(condition) != 3 or condition[1] != "=":
+        if (
+            not isinstance(condition, list)
+            or len(condition) != 3
+            or condition[1] not in ("=", "in")
+        ):
             raise OdooError("builtins.ValueError", f"Domain {condition!r} is not served")
     return [
         record
         for record in records
-        if all(record.get(field, False) == value for field, _, value in domain)
+        if all(
+            record.get(field, False) in value if op == "in" else record.get(field, False) == value
+            for field, op, value in domain
+        )
     ]
 
 

@@ -102,6 +102,28 @@ def test_invoice_without_lines_books_its_net_amount_as_one_line():
     ]
 
 
+@pytest.mark.parametrize("sign", [1, -1], ids=["stated positive", "printed with minus signs"])
+def test_a_credit_note_is_booked_as_a_refund_with_positive_amounts(sign):
+    payload = _payload()
+    payload["document_type"] = "credit_note"
+    for name in ("net_amount", "tax_amount", "total_amount"):
+        payload[name] *= sign
+    for line in payload["lines"]:
+        line["unit_price"] *= sign
+        line["amount"] *= sign
+
+    with OdooStandIn() as odoo:
+        connector = _connector(odoo)
+        receipt = connector.post_invoice(payload, idempotency_key=KEY)
+
+        assert connector.find_posting(KEY) == receipt  # found among refunds too
+        odoo.moves[1]["payment_state"] = "paid"
+        assert connector.payment_status(receipt.document_number) == "paid"
+    bill = odoo.moves[1]
+    assert bill["move_type"] == "in_refund"
+    assert bill["amount_untaxed"] == 130.0
+
+
 def test_same_key_twice_creates_one_bill():
     with OdooStandIn() as odoo:
         first = _connector(odoo).post_invoice(_payload(), idempotency_key=KEY)
