@@ -16,7 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from approvals import chains, decisions, triage
 from audit.models import AuditEvent
-from core import document_types, exception_codes, roles
+from core import business_rules, document_types, exception_codes, roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
 from core.identifiers import invoice_number_key
 from core.models import Document, Invoice, PurchaseOrderLine, Status
@@ -128,15 +128,10 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
     )
 
 
-# UNTDID 5305 VAT categories as EN 16931 uses them (BT-118, BT-151), named for a clerk.
-VAT_CATEGORIES = {
-    "S": "Standard rate",
-    "Z": "Zero rated",
-    "E": "Exempt",
-    "AE": "Reverse charge",
-    "K": "Intra-community supply",
-    "G": "Export outside the EU",
-    "O": "Not subject to VAT",
+# UNTDID 5305 VAT categories as EN 16931 uses them (BT-118, BT-151), named for a clerk: the
+# names of the categories whose sums are checked (core.business_rules), and three more.
+VAT_CATEGORIES = {code: category.name for code, category in business_rules.CATEGORIES.items()}
+VAT_CATEGORIES |= {
     "L": "Canary Islands (IGIC)",
     "M": "Ceuta and Melilla (IPSI)",
     "B": "Split payment (Italy)",

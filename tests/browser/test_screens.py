@@ -206,7 +206,7 @@ def test_the_invoice_screen_shows_an_e_invoices_totals_and_vat_breakdown(
         expect(page.locator("#totals-card")).to_contain_text("Early order discount")
         breakdown = page.locator("table.vat-breakdown tbody tr")
         expect(breakdown).to_have_count(2)
-        expect(breakdown.first).to_contain_text("Standard rate")
+        expect(breakdown.first).to_contain_text("Standard rated")
         expect(breakdown.last).to_contain_text("VATEX-EU-132-1I")
         expect(page.locator(".lines-table tr.not-counted.line")).to_have_count(2)
         expect(page.locator(".lines-table tr.line-adjustment")).to_contain_text("Loyalty discount")
