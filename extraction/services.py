@@ -24,7 +24,6 @@ from extraction.models import VendorProfile
 from extraction.ocr import reporting_progress
 from extraction.parties import PrintedIdentifier, printed_identifiers
 from extraction.types import (
-    AMOUNT_FIELDS,
     HEADER_FIELDS,
     AllowanceCharge,
     ExtractedField,
@@ -40,8 +39,6 @@ from extraction.vendors import VendorMatch, recognise_vendor
 
 log = logging.getLogger(__name__)
 ACTOR = "system:extraction"
-# Amount columns hold 16 digits before the point; anything larger is not a real invoice.
-_LARGEST_AMOUNT = Decimal("1e16")
 
 
 def extract_invoice(invoice: Invoice) -> None:
@@ -118,7 +115,7 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
         _identity_from_master(result, match)
     profile = VendorProfile.objects.filter(vendor=match.vendor).first() if match.vendor else None
     learned = apply_hints(result, profile.hints) if profile else []
-    fields = {name: _fit(invoice, name, result.value(name)) for name in HEADER_FIELDS}
+    fields = _model_fields(Invoice, **{name: result.value(name) for name in HEADER_FIELDS})
     found = [name for name in HEADER_FIELDS if fields[name] not in ("", None)]
     with transaction.atomic():
         Document.objects.filter(pk=invoice.document_id).update(
@@ -292,27 +289,10 @@ def _unreadable(invoice: Invoice, why: UnreadableDocument) -> None:
     )
 
 
-def _fit(invoice: Invoice, name: str, value):
-    """Hostile or garbled values must not break the save: trim text, drop absurd amounts."""
-    if name in AMOUNT_FIELDS:
-        return _bounded(value)
-    if value is None:
-        return None if name in ("invoice_date", "due_date") else ""
-    if isinstance(value, str):
-        return value[: Invoice._meta.get_field(name).max_length]
-    return value
-
-
-def _bounded(value: Decimal | None) -> Decimal | None:
-    if value is None or not value.is_finite() or abs(value) >= _LARGEST_AMOUNT:
-        return None
-    return value
-
-
 def _model_fields(model, **values) -> dict:
-    """`values` as `model`'s columns hold them, as `_fit` does for the header: text trimmed
-    to its column ("" for None), a number the column cannot hold (not finite, or more
-    digits before the point than it has) dropped to None."""
+    """`values` as `model`'s columns hold them, so hostile or garbled values cannot break
+    the save: text trimmed to its column ("" for None), a number the column cannot hold
+    (not finite, or more digits before the point than it has) dropped to None."""
     fitted = {}
     for name, value in values.items():
         column = model._meta.get_field(name)
