@@ -102,6 +102,18 @@ class Amounts:
     def charges(self) -> list[AllowanceCharge]:
         return [item for item in self.allowances_charges if item.charge]
 
+    def tax_total(self) -> Decimal | None:
+        """BT-110 as stated; where it is not, the sum of the stated VAT breakdown's VAT
+        amounts (BT-117), when every row states one; else None. A CII invoice may leave out
+        TaxTotalAmount (the CEN schematron's BR-CO-15 then wants the total to be the net
+        alone); summing the breakdown holds such an invoice to its own VAT instead, so a
+        total that adds VAT the breakdown does not state is caught either way."""
+        if self.tax is not None:
+            return self.tax
+        if self.breakdown and all(row.tax_amount is not None for row in self.breakdown):
+            return sum((row.tax_amount for row in self.breakdown), ZERO)
+        return None
+
     def allowance_sum(self) -> Decimal:
         """BT-107 as stated, else the sum of the stated allowances (zero when none)."""
         if self.allowance_total is not None:
@@ -312,12 +324,15 @@ def br_co_15(a: Amounts, tolerance: Decimal = ZERO) -> Failure | None:
     """BR-CO-15: Invoice total amount with VAT (BT-112) = Invoice total amount without VAT
     (BT-109) + Invoice total VAT amount (BT-110).
 
-    Checked where all three are stated."""
-    if a.total is None or a.net is None or a.tax is None:
+    Checked where the total and the net are stated, and the VAT total is or the VAT
+    breakdown gives it (`Amounts.tax_total`)."""
+    tax = a.tax_total()
+    if a.total is None or a.net is None or tax is None:
         return None
+    vat = "VAT" if a.tax is not None else "VAT of the breakdown"
     return _total_rule(
-        "BR-CO-15", a.total, xpath_round(a.net + a.tax), tolerance, a.currency, "total",
-        f"net {money(a.net)} + VAT {money(a.tax)}", {"net": a.net, "tax": a.tax},
+        "BR-CO-15", a.total, xpath_round(a.net + tax), tolerance, a.currency, "total",
+        f"net {money(a.net)} + {vat} {money(tax)}", {"net": a.net, "tax": tax},
     )  # fmt: skip
 
 
@@ -360,14 +375,41 @@ CATEGORIES: dict[str, Category] = {
 
 
 def vat_category_rules(a: Amounts) -> list[Failure]:
-    """The -08 and -09 rules of each category for each row of the stated VAT breakdown."""
-    failures = []
+    """The -08 and -09 rules of each category for each row of the stated VAT breakdown,
+    after BR-45 and BR-46 (a row states its taxable and its VAT amount)."""
+    failures = [failure for row in a.breakdown for failure in breakdown_row_rules(a, row)]
     for row in a.breakdown:
         category = CATEGORIES.get(row.category.strip().upper())
         if category is None:
             continue
         failures += [taxable_amount_rule(a, row, category), vat_amount_rule(a, row, category)]
     return [failure for failure in failures if failure is not None]
+
+
+def breakdown_row_rules(a: Amounts, row: VatBreakdown) -> list[Failure]:
+    """BR-45: Each VAT breakdown (BG-23) shall have a VAT category taxable amount (BT-116).
+    BR-46: Each VAT breakdown (BG-23) shall have a VAT category tax amount (BT-117).
+
+    A row without one (or with one that is not a number) would leave the VAT unchecked, so
+    it fails here, the missing amount taken as 0; where the VAT can be worked out (a rated
+    category with its taxable amount and rate, or any category without a rate), the
+    failure says what it should be."""
+    category = CATEGORIES.get(row.category.strip().upper())
+    name = _row_name(row, category) if category else f"of category {row.category}"
+    failures = []
+    if row.taxable_amount is None:
+        message = f"BR-45: the VAT breakdown row {name} states no taxable amount."
+        failures.append(Failure("BR-45", ZERO, ZERO, ZERO, message, {"category": row.category}))
+    if row.tax_amount is None:
+        expected = ZERO
+        known = row.taxable_amount is not None and row.rate is not None
+        if category and category.rated and known:
+            expected = xpath_round(row.taxable_amount * row.rate / 100)
+        how = f"; it should be {money(expected, a.currency)}" if expected or category else ""
+        message = f"BR-46: the VAT breakdown row {name} states no VAT amount{how}."
+        terms = {"category": row.category, "rate": _rate_text(row.rate)}
+        failures.append(Failure("BR-46", ZERO, expected, ZERO, message, terms))
+    return failures
 
 
 def taxable_amount_rule(a: Amounts, row: VatBreakdown, category: Category) -> Failure | None:

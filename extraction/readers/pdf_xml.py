@@ -47,6 +47,10 @@ KNOWN_NAMES = (
 )
 # /AFRelationship values that make an attachment the document itself, as data.
 INVOICE_RELATIONSHIPS = ("Alternative", "Data", "Source")
+# /AFRelationship values (ISO 32000-2, 14.13) that say an attachment is something else
+# beside the document (a supplement, a schema, form data, an encrypted payload): never taken
+# for the invoice, whatever its MIME type or bytes.
+OTHER_RELATIONSHIPS = ("Supplement", "EncryptedPayload", "FormData", "Schema")
 XML_MIME_TYPES = ("text/xml", "application/xml")
 # A root in one of these namespaces is an e-invoice syntax; found in the bytes of an
 # attachment too damaged (or refused too early, a DTD) to parse its root.
@@ -76,6 +80,8 @@ class Attachment:
         stem = self.name.lower().removesuffix(".xml")
         if stem in KNOWN_NAMES:
             return 0, KNOWN_NAMES.index(stem)
+        if self.relationship in OTHER_RELATIONSHIPS:
+            return None
         if self.relationship in INVOICE_RELATIONSHIPS:
             return 1, INVOICE_RELATIONSHIPS.index(self.relationship)
         if self.mime_type in XML_MIME_TYPES:
@@ -208,8 +214,10 @@ def read_embedded_invoice(
     source: SourceFile, attachments: list[Attachment]
 ) -> tuple[ExtractionResult | None, list[dict]]:
     """(the first attachment, best first, read as an e-invoice, or None; the problems of
-    those that claim to be e-invoices and could not be read, when none could)."""
-    problems = []
+    those tried before it that claim to be e-invoices and could not be read). When one
+    could not be read and a later one was, both are said: the clerk checks that the one
+    read is this invoice (it may be an earlier invoice attached for reference)."""
+    failed: list[tuple[str, str]] = []  # (attachment, why it could not be read)
     candidates = [attachment for attachment in attachments if attachment.rank is not None]
     for attachment in sorted(candidates, key=lambda candidate: candidate.rank):
         try:
@@ -221,7 +229,7 @@ def read_embedded_invoice(
             # A delivery note or an order beside the invoice; under a standard invoice
             # name, though, it is the e-invoice the PDF promises, and it is not one.
             if attachment.rank[0] == 0:
-                problems.append(_unusable(attachment.name, str(exc)))
+                failed.append((attachment.name, str(exc)))
             continue
         except Exception as exc:
             # An e-invoice the XML reader refuses, or trips on: one attachment must not
@@ -236,23 +244,28 @@ def read_embedded_invoice(
                 exc_info=tripped,
             )
             if attachment.claims_to_be_einvoice:
-                problems.append(_unusable(attachment.name, str(exc)))
+                failed.append((attachment.name, str(exc)))
             continue
         result.format = f"pdf+{result.format}"
-        return result, []
-    return None, problems
+        return result, [_unusable(name, reason, attachment.name) for name, reason in failed]
+    return None, [_unusable(name, reason) for name, reason in failed]
 
 
-def _unusable(name: str, reason: str) -> dict:
+def _unusable(name: str, reason: str, read_from: str = "") -> dict:
+    """The EINVOICE_UNUSABLE problem of attachment `name`; `read_from` names the attachment
+    read instead ("": the printed page was)."""
+    instead = (
+        f"The fields were read from the attachment {read_from!r} instead; check that it is "
+        "this invoice and not another attached for reference."
+        if read_from
+        else "The fields were read from the printed page instead and must be checked against "
+        "the e-invoice."
+    )
     return {
         "code": str(ExceptionCode.EINVOICE_UNUSABLE),
-        "message": (
-            f"The PDF carries the e-invoice {name!r}, but it cannot be used: "
-            f"{reason.rstrip('.')}. "
-            "The fields were read from the printed page instead and must be checked "
-            "against the e-invoice."
-        ),
-        "details": {"attachment": name, "reason": reason},
+        "message": f"The PDF carries the e-invoice {name!r}, but it cannot be used: "
+        f"{reason.rstrip('.')}. {instead}",
+        "details": {"attachment": name, "reason": reason, "read_from": read_from or "page"},
     }
 
 
@@ -265,6 +278,7 @@ class PdfEmbeddedXmlReader:
     def read(self, source: SourceFile) -> ExtractionResult:
         result, problems = read_embedded_invoice(source, pdf_attachments(source.data))
         if result is not None:
+            result.problems.extend(problems)
             return result
         # No attachment is a usable invoice: the pages are, and the clerk is told why an
         # attached e-invoice was not used.

@@ -399,8 +399,13 @@ def _cii_line(item: Element) -> LineItem:
 
 def _count_sub_lines(lines: list[LineItem]) -> list[LineItem]:
     """Which CII lines count (see the module's docstring): GROUP and INFORMATION lines do
-    not, and a line named as a parent without a code of its own is a GROUP."""
-    parents = {line.parent_line_id for line in lines if line.parent_line_id}
+    not, and a line without a code of its own that is the parent of a sub-line other than
+    INFORMATION (a DETAIL or GROUP sub-line, or one without a code) is a GROUP. Where all
+    its sub-lines are INFORMATION the parent is the line that counts (ZUGFeRD 2.x
+    EXTENDED: a line without a code is a DETAIL line)."""
+    parents = {
+        line.parent_line_id for line in lines if line.parent_line_id and line.status != INFORMATION
+    }
     counted = []
     for line in lines:
         status = line.status or (GROUP if line.line_id and line.line_id in parents else "")

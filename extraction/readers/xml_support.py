@@ -60,6 +60,15 @@ _DECLARED = re.compile(
     rf"{_MISC}<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']".encode(), re.DOTALL
 )
 _TEXT_MISC = re.compile(_MISC, re.DOTALL)
+# The character sets a declaration may name: Python's codec names (codecs.lookup(...).name)
+# of real text encodings. Others Python knows would decode too, but are no character set of
+# a document, and some of them (punycode, idna, utf-7, unicode_escape) take time that grows
+# with the square of the input: a small file could hold a worker for hours.
+_CHARSETS = re.compile(
+    r"(utf-(8|16|32)(-[lb]e)?|utf-8-sig|ascii|latin-1|iso8859-\d+|cp125\d|cp(437|850|852|858|866|932|936"
+    r"|949|950)|mac-[a-z]+|koi8-[a-z]+|shift_jis(x0213|_2004)?|euc_(jp|jis_2004|jisx0213|kr)"
+    r"|gb2312|gbk|gb18030|big5(hkscs)?|iso2022_[a-z0-9_]+|kz1048|ptcp154|tis-620|johab)"
+)
 _DECLARATION = re.compile(r"<\?xml(?:\s[^>]*?)?\?>", re.DOTALL)
 
 
@@ -79,12 +88,16 @@ def decode_xml(data: bytes) -> str:
         declared = found.group(1).decode("ascii", errors="replace").strip() if found else None
         encoding = "utf-8" if not declared or _WIDE.match(declared) else declared
     try:
-        return data[skip:].decode(encoding)
-    except LookupError as exc:
+        known = codecs.lookup(encoding).name
+    except LookupError:
+        known = ""
+    if not _CHARSETS.fullmatch(known):
         raise UnreadableDocument(
             f"The XML declares the character encoding {declared!r}, "
             "which is not an encoding this product knows"
-        ) from exc
+        )
+    try:
+        return data[skip:].decode(encoding)
     except UnicodeError as exc:
         where = f" at byte {exc.start + skip}" if isinstance(exc, UnicodeDecodeError) else ""
         name = declared if encoding == declared else encoding.upper()

@@ -326,3 +326,60 @@ def test_a_line_without_a_rate_leaves_the_tax_unchecked():
 def test_nothing_stated_nothing_checked():
     assert check(Amounts()) == []
     assert check(Amounts(lines=(Line(D("10.00")),))) == []
+
+
+# --- found by review: sums that passed unchecked ------------------------------------------
+
+# One line of 240.00 at 19%: VAT 45.60, total 285.60 (the review's reproducer, as amounts).
+ONE_LINE = Amounts(
+    currency="EUR",
+    lines=(s19("240.00"),),
+    breakdown=(VatBreakdown("S", D(19), D("240.00"), D("45.60")),),
+    line_total=D("240.00"),
+    net=D("240.00"),
+    total=D("285.60"),
+    amount_due=D("285.60"),
+)
+
+
+def test_without_a_vat_total_the_total_is_checked_against_the_breakdowns_vat():
+    assert rules(ONE_LINE) == []  # no BT-110 stated: its breakdown states 45.60
+    overcharged = replace(ONE_LINE, total=D("295.60"), amount_due=D("295.60"))
+
+    assert rules(overcharged) == ["BR-CO-15"]
+    [failure] = check(overcharged)
+    assert failure.expected == D("285.60")
+    assert "VAT of the breakdown 45.60" in failure.message
+
+
+def test_a_breakdown_row_without_its_vat_amount_fails_br_46_and_says_what_it_should_be():
+    missing = replace(
+        ONE_LINE,
+        breakdown=(VatBreakdown("S", D(19), D("240.00"), None),),
+        tax=D("55.60"),
+        total=D("295.60"),
+        amount_due=D("295.60"),
+    )
+
+    [failure] = check(missing)
+    assert failure.rule == "BR-46"
+    assert failure.expected == D("45.60")
+    assert "states no VAT amount; it should be 45.60 EUR" in failure.message
+
+
+def test_a_breakdown_row_without_its_taxable_amount_fails_br_45():
+    missing = replace(ONE_LINE, breakdown=(VatBreakdown("S", D(19), None, D("45.60")),))
+
+    assert rules(missing) == ["BR-45"]
+
+
+def test_a_breakdown_row_of_a_category_without_vat_and_no_vat_amount_fails_br_46():
+    exempt = Amounts(
+        currency="EUR",
+        lines=(Line(D("100.00"), True, "E", D(0)),),
+        breakdown=(VatBreakdown("E", D(0), D("100.00"), None),),
+        net=D("100.00"),
+        total=D("100.00"),
+    )
+
+    assert rules(exempt) == ["BR-46"]

@@ -613,6 +613,43 @@ def test_a_cii_parent_without_a_status_code_is_a_group():
     assert _counted_sum(result) == result.totals.line_total == 300
 
 
+def test_a_cii_parent_without_a_status_code_whose_sub_lines_are_information_counts():
+    """ZUGFeRD 2.x EXTENDED: a line without a code is a DETAIL line; its INFORMATION
+    sub-lines are text, so it is the line that counts (found by review)."""
+    document = cii(
+        lines=cii_line("1", "100.00")
+        + cii_line("1.1", "60.00", document=_sub("1", INFORMATION))
+        + cii_line("1.2", "40.00", document=_sub("1", INFORMATION))
+        + cii_line("2", "50.00"),
+        line_total="150.00",
+    )
+    result = _read(document)
+
+    assert [(line.line_id, line.counted) for line in result.lines] == [
+        ("1", True),
+        ("1.1", False),
+        ("1.2", False),
+        ("2", True),
+    ]
+    assert _counted_sum(result) == result.totals.line_total == 150
+
+
+def test_a_cii_parent_of_a_group_is_a_group_too():
+    document = cii(
+        lines=cii_line("1", "100.00")
+        + cii_line("1.1", "100.00", document=_sub("1", GROUP))
+        + cii_line("1.1.1", "100.00", document=_sub("1.1", DETAIL)),
+        line_total="100.00",
+    )
+    result = _read(document)
+
+    assert [(line.line_id, line.counted) for line in result.lines] == [
+        ("1", False),
+        ("1.1", False),
+        ("1.1.1", True),
+    ]
+
+
 @pytest.mark.parametrize("root", ["Invoice", "CreditNote"])
 def test_ubl_sub_lines_are_kept_under_their_line_and_not_counted(root):
     tag = f"Sub{root}Line"

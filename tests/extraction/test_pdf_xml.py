@@ -96,12 +96,12 @@ def _hybrid(*files: Attached):
     return _read(with_attachments(PAGE, *files))
 
 
-def _assert_read_from_the_xml(result, number="INV-2026-0001"):
+def _assert_read_from_the_xml(result, number="INV-2026-0001", problems=0):
     assert result.format == "pdf+cii"
     assert result.value("invoice_number") == number
     assert result.fields["total_amount"].confidence == 1.0
     assert result.fields["total_amount"].provenance.method == "xml"
-    assert result.problems == []
+    assert len(result.problems) == problems
 
 
 def test_a_standard_name_without_extension_is_the_invoice():
@@ -173,9 +173,29 @@ def test_an_xml_that_is_no_invoice_under_the_standard_name_is_reported():
     assert "not an e-invoice" in problem["details"]["reason"]
 
 
-def test_a_broken_e_invoice_before_a_good_one_is_passed_over_without_a_problem():
+def test_a_broken_e_invoice_before_a_good_one_reads_the_good_one_and_says_so():
+    """The one read may be an earlier invoice attached for reference (found by review): the
+    clerk is told which was read instead of the broken one."""
     result = _hybrid(Attached("factur-x.xml", BROKEN_CII), Attached("invoice.xml", cii_xml(OTHER)))
-    _assert_read_from_the_xml(result, "INV-2026-0002")
+
+    _assert_read_from_the_xml(result, "INV-2026-0002", problems=1)
+    [problem] = result.problems
+    assert problem["code"] == "EINVOICE_UNUSABLE"
+    assert problem["details"] == {
+        "attachment": "factur-x.xml",
+        "reason": problem["details"]["reason"],
+        "read_from": "invoice.xml",
+    }
+    assert "read from the attachment 'invoice.xml' instead" in problem["message"]
+
+
+@pytest.mark.parametrize("relationship", ["Supplement", "EncryptedPayload", "FormData", "Schema"])
+def test_an_attachment_related_as_something_else_is_never_taken_for_the_invoice(relationship):
+    earlier = Attached("previous_invoice.xml", cii_xml(OTHER), "application/xml", relationship)
+    result = _hybrid(earlier)
+
+    assert not result.format.startswith("pdf+")  # the printed page was read
+    assert result.problems == []
 
 
 @pytest.mark.parametrize(
