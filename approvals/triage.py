@@ -182,6 +182,47 @@ def release_duplicate(invoice: Invoice, user, comment: str) -> bool:
     return True
 
 
+def confirm_reading(invoice: Invoice, user, comment: str) -> bool:
+    """The clerk compared the invoice's fields with the e-invoice an open EINVOICE_UNUSABLE
+    names (its XML opened by hand, or a copy from the vendor) and they are right: the
+    finding is resolved with the clerk's comment (what was compared), the invoice's reading
+    problems are cleared so matching again does not raise them again, and once nothing is
+    open the invoice goes on to an approver; returns whether it did. Raises ValidationError
+    when there is no open EINVOICE_UNUSABLE or no comment."""
+    _must(roles.can_work_queue(user), "Only clerks can confirm what was read.")
+    if invoice.status != Status.NEEDS_REVIEW:
+        raise ValidationError("Only an invoice in review can have its reading confirmed.")
+    if not comment.strip():
+        raise ValidationError("Say what you compared the fields with (the e-invoice, a copy).")
+    findings = list(invoice.open_exceptions().filter(code=ExceptionCode.EINVOICE_UNUSABLE))
+    if not findings:
+        raise ValidationError("There is no open EINVOICE_UNUSABLE on this invoice.")
+    confirmed = {"by": user.get_username(), "at": timezone.now().isoformat(),
+                 "comment": comment.strip()}  # fmt: skip
+    with transaction.atomic():
+        _resolve(findings, user, confirmed=confirmed)
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        settled = [problem.get("code") for problem in locked.reading_problems]
+        locked.reading_problems = []
+        locked._change_reason = "Reading confirmed by " + actor_name(user)
+        locked.save(update_fields=["reading_problems", "updated_at"])
+        chain.record(
+            "invoice.reading_confirmed",
+            actor=actor_name(user),
+            invoice_id=invoice.pk,
+            payload={**confirmed, "settled": settled, "findings": [f.message for f in findings]},
+        )
+        if invoice.open_exceptions().exists():
+            return False
+        chains.request_approval(
+            invoice,
+            actor=user,
+            reason=f"Fields confirmed against the e-invoice ({comment.strip()})",
+            inputs={"confirmed_reading": [f.details for f in findings]},
+        )
+    return True
+
+
 def mark_duplicate(invoice: Invoice, user, comment: str = "") -> None:
     _must(roles.can_work_queue(user), "Only clerks can mark duplicates.")
     if invoice.status != Status.NEEDS_REVIEW:

@@ -93,7 +93,9 @@ _TABLE: dict[ExceptionCode, _Entry] = {
     ExceptionCode.LOW_CONFIDENCE: _Entry("Field read unsurely", Override.COMMENT),
     ExceptionCode.EINVOICE_UNUSABLE: _Entry(
         "E-invoice unusable", Override.NEVER,
-        resolve="ask the vendor for a valid e-invoice, or enter the fields from it",
+        resolve="a clerk compares the fields with the attached e-invoice (corrects them where "
+        "they differ) and confirms it, saying what was compared; or asks the vendor for a "
+        "valid e-invoice",
     ),
     ExceptionCode.DOCUMENT_TYPE: _Entry(
         "Not an invoice to pay", Override.NEVER,

@@ -304,7 +304,8 @@ def _int(value) -> int | None:
 
 # The invoice screen's triage actions: which go on to the next item when done.
 _MOVES_ON = {
-    "accept", "send_for_approval", "duplicate", "not_duplicate", "reject_to_vendor", "rematch",
+    "accept", "send_for_approval", "duplicate", "not_duplicate", "confirm_reading",
+    "reject_to_vendor", "rematch",
     "hold",
 }  # fmt: skip
 
@@ -345,6 +346,8 @@ def invoice_act(request: HttpRequest, pk: int):
             triage.mark_duplicate(invoice, user, comment)
         elif action == "not_duplicate":
             triage.release_duplicate(invoice, user, comment)
+        elif action == "confirm_reading":
+            triage.confirm_reading(invoice, user, comment)
         elif action == "reject_to_vendor":
             triage.reject_to_vendor(invoice, user, comment)
         elif action == "rematch":
@@ -359,7 +362,8 @@ def invoice_act(request: HttpRequest, pk: int):
     invoice.refresh_from_db()
     messages.success(request, f"Invoice #{invoice.pk}: {_DONE.get(action, 'done')}.")
     moved_on = action in _MOVES_ON and (
-        action not in ("accept", "not_duplicate") or invoice.status != Status.NEEDS_REVIEW
+        action not in ("accept", "not_duplicate", "confirm_reading")
+        or invoice.status != Status.NEEDS_REVIEW
     )
     if moved_on:
         return redirect("invoice_detail", pk=after) if after else redirect("work_queue")
@@ -375,6 +379,7 @@ _DONE = {
     "send_for_approval": "sent for approval",
     "duplicate": "marked a duplicate",
     "not_duplicate": "released as not a duplicate",
+    "confirm_reading": "its fields confirmed against the e-invoice",
     "reject_to_vendor": "sent back to the vendor",
     "rematch": "being matched again",
 }

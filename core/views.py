@@ -103,6 +103,7 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "next_item": next_item,
             "can_work": can_work,
             "duplicate_open": any(f.code == "DUPLICATE" for f in open_findings),
+            "reading_open": any(f.code == "EINVOICE_UNUSABLE" for f in open_findings),
             "approval_blocked": exception_codes.refusal(f.code for f in open_findings),
             "acceptable": [f for f in open_findings if f.code in triage.ACCEPTABLE]
             if roles.can_accept_variance(request.user) and invoice.status == Status.NEEDS_REVIEW

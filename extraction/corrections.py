@@ -1,6 +1,8 @@
 """A clerk corrects extracted fields: the invoice changes, the audit trail says from what to
-what and by whom, and the vendor's profile learns where the right value stands. The
-corrected invoice's reading problems (Invoice.reading_problems) are settled with it."""
+what and by whom, and the vendor's profile learns where the right value stands. A
+correction does not settle a reading problem (Invoice.reading_problems, EINVOICE_UNUSABLE):
+changing one field is no proof that all were checked; a clerk confirms that on its own
+(approvals.triage.confirm_reading)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,11 +37,6 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
             setattr(locked, name, changes[name])
             locked.confidence[name] = 1.0
             locked.provenance[name] = {"page": None, "bbox": None, "method": "clerk"}
-        # The clerk entered the fields from the document: what made reading it doubtful (an
-        # attached e-invoice that could not be used, EINVOICE_UNUSABLE) is settled by that,
-        # so matching again does not raise it again.
-        settled = [problem.get("code") for problem in locked.reading_problems or []]
-        locked.reading_problems = []
         if any(name in VENDOR_KEYS for name in changed):
             locked.vendor = recognise_vendor(
                 vat_id=locked.vendor_vat_id, iban=locked.vendor_iban, name=locked.vendor_name
@@ -48,8 +45,6 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
         locked.save()
         learned = _learn(locked, changed)
         reason = f"Corrected {', '.join(changed)}"
-        if settled:
-            reason += f"; entered from the document, which settles {', '.join(settled)}"
         chain.record(
             "invoice.fields_corrected",
             actor=actor_name(user),
@@ -59,7 +54,6 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
                 "fields": {name: {"from": before[name], "to": changes[name]} for name in changed},
                 "learned": learned,
                 "vendor_id": locked.vendor_id,
-                "reading_problems_resolved": settled,
             },
         )
         # A correction means the vendor's invoices are not read right yet: one step down

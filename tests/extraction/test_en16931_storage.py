@@ -10,7 +10,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
+from approvals import triage
 from audit.models import AuditEvent
 from core import exports
 from core.models import Document, Invoice, InvoiceAllowanceCharge, InvoiceTaxSubtotal, Status
@@ -343,29 +346,52 @@ def test_a_reading_problem_is_stored_for_matching_to_raise():
     assert _extracted_inputs(invoice)["problems"] == ["EINVOICE_UNUSABLE"]
 
 
-def test_a_clerks_correction_settles_the_reading_problem(clerk):
+def _unusable_in_review():
     invoice = recorded(corrected_invoice_result(format="pdf-text", problems=[UNUSABLE]))
     invoice.send_to_review([UNUSABLE], actor="system:matching", reason="E-invoice unusable")
+    return invoice
 
-    changed = correct_fields(invoice, clerk, {"invoice_number": "INV-2026-0902"})
 
-    assert changed == ["invoice_number"]
+def test_a_correction_does_not_settle_the_reading_problem(clerk):
+    """Changing one field is no proof that every field was checked (found by review): the
+    problem stays, and matching again raises it again."""
+    invoice = _unusable_in_review()
+
+    changed = correct_fields(invoice, clerk, {"due_date": date(2026, 12, 3)})
+
+    assert changed == ["due_date"]
+    invoice.refresh_from_db()
+    assert invoice.reading_problems == [UNUSABLE]
+    event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.fields_corrected")
+    assert event.payload["reason"] == "Corrected due_date"
+
+
+def test_a_clerk_confirms_the_fields_against_the_e_invoice_saying_what_was_compared(clerk):
+    invoice = _unusable_in_review()
+
+    with pytest.raises(ValidationError, match="Say what you compared"):
+        triage.confirm_reading(invoice, clerk, "  ")
+    went_on = triage.confirm_reading(invoice, clerk, "Opened factur-x.xml: all fields agree")
+
+    assert went_on
     invoice.refresh_from_db()
     assert invoice.reading_problems == []
-    event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.fields_corrected")
-    assert event.payload["reading_problems_resolved"] == ["EINVOICE_UNUSABLE"]
-    assert "settles EINVOICE_UNUSABLE" in event.payload["reason"]
+    assert invoice.status == Status.PENDING_APPROVAL
+    finding = invoice.exceptions.get(code="EINVOICE_UNUSABLE")
+    assert finding.resolved_by == clerk
+    assert finding.details["confirmed"]["comment"] == "Opened factur-x.xml: all fields agree"
+    event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.reading_confirmed")
+    assert event.payload["settled"] == ["EINVOICE_UNUSABLE"]
+    with pytest.raises(ValidationError, match="Only an invoice in review"):
+        triage.confirm_reading(invoice, clerk, "again")
 
 
-def test_a_correction_without_reading_problems_says_none_were_settled(clerk):
+def test_there_is_nothing_to_confirm_without_an_open_reading_problem(clerk):
     invoice = recorded(corrected_invoice_result())
     invoice.send_to_review([], actor="system:matching", reason="A look")
 
-    correct_fields(invoice, clerk, {"po_number": ""})
-
-    event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.fields_corrected")
-    assert event.payload["reading_problems_resolved"] == []
-    assert event.payload["reason"] == "Corrected po_number"
+    with pytest.raises(ValidationError, match="no open EINVOICE_UNUSABLE"):
+        triage.confirm_reading(invoice, clerk, "compared")
 
 
 def test_the_audit_pack_keeps_the_model_as_it_was_read(compliance):
@@ -392,3 +418,19 @@ def test_the_audit_pack_keeps_the_model_as_it_was_read(compliance):
         True,
         False,
     ]
+
+
+def test_the_invoice_screen_offers_the_confirmation_and_carries_it_out(client, clerk):
+    invoice = _unusable_in_review()
+    client.force_login(clerk)
+
+    page = client.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
+    assert 'value="confirm_reading"' in page
+    client.post(
+        reverse("invoice_act", args=[invoice.pk]),
+        {"action": "confirm_reading", "comment": "Compared with factur-x.xml"},
+    )
+
+    invoice.refresh_from_db()
+    assert invoice.status == Status.PENDING_APPROVAL
+    assert not invoice.open_exceptions().exists()
