@@ -37,6 +37,7 @@ class ExceptionCode(StrEnum):
     EINVOICE_UNUSABLE = "EINVOICE_UNUSABLE"
     DOCUMENT_TYPE = "DOCUMENT_TYPE"
     CORRECTED_INVOICE = "CORRECTED_INVOICE"
+    PREPAID = "PREPAID"
     CREDIT_NOTE = "CREDIT_NOTE"
     VENDOR_UNKNOWN = "VENDOR_UNKNOWN"
     BANK_DETAILS_CHANGED = "BANK_DETAILS_CHANGED"
@@ -103,6 +104,7 @@ _TABLE: dict[ExceptionCode, _Entry] = {
         "or the vendor sends it again as an invoice or credit note",
     ),
     ExceptionCode.CORRECTED_INVOICE: _Entry("Corrects an earlier invoice", Override.COMMENT),
+    ExceptionCode.PREPAID: _Entry("Partly paid before", Override.COMMENT),
     ExceptionCode.CREDIT_NOTE: _Entry("Credit note without order", Override.COMMENT),
     ExceptionCode.VENDOR_UNKNOWN: _Entry(
         "Vendor unknown", Override.NEVER,

@@ -7,19 +7,28 @@ in the same direction (a credit note is no copy of the invoice it credits, whate
 number) and can be an original (see `_originals`). Each hit names the one rule that fired,
 the most telling first:
 
-- `same_number`: the same invoice number, compared by its key (`Invoice.normalised_number`:
-  without case, spaces, punctuation, a letter prefix or leading zeros; a later group typed
-  with or without its zeros, "2026/815" and "2026/0815", is the same number too). The
-  prefixes must agree (equal, or one of them absent), at any dates and any totals.
-- `same_number_other_series`: the same key under another prefix ("RE-42" and "GS-42" are
+- `same_number`: the same invoice number, found by its key (`Invoice.normalised_number`:
+  without case, spaces, punctuation, a letter prefix or leading zeros) and then compared
+  group by group as typed: when both numbers are typed in two or more groups (the runs
+  their spaces and punctuation separate), the groups must agree one to one, each without
+  its leading zeros ("2026/815" and "2026/0815" are one number, "FV 1/12/2026" and
+  "FV 11/2/2026" are two, as are "FV 1/2026" and "FV 10/2026"); a number typed as one run
+  ("KFS20260815") matches a grouped one by its key, zeros included, since nothing tells
+  where its groups were. The prefixes must agree (equal, or one of them absent), at any
+  dates and any totals.
+- `same_number_other_series`: the same number under another prefix ("RE-42" and "GS-42" are
   two series of one vendor) counts only with the same total too.
 - `ocr_one_apart`: numbers equal only once letters OCR takes for digits are read as those
-  digits ("INV-2O26-0815" and "INV-2026-0815"; "RE-I58" and "RE-158", where the misread
-  digit joined the prefix), at any dates and totals; or keys one edit apart with the same
-  total and the dates within DUPLICATE_DAYS (or unknown). A number one digit apart with
-  another total is the vendor's next invoice, not a copy; and one with the same total a
-  month later is the next invoice of a fixed amount (rent, a licence), so the dates must
-  be close as well.
+  digits ("INV-2O26-0815" and "INV-2026-0815"; "RE-I58" and "RE-158", or "I058" and
+  "1058", where the misread digit became, or joined, the prefix: up to two such letters
+  are given back to the number), at any dates and totals; or numbers one misread
+  character apart with the same total and the dates within DUPLICATE_DAYS (or unknown).
+  One character apart means one letter for a digit, one character more or less, or one
+  digit for another that OCR confuses with it (3/8, 5/6, 1/7, 0/8, 6/8); other digits one
+  apart ("1002", "1003") are consecutive numbers. A number one digit apart with another
+  total is the vendor's next invoice, not a copy; and one with the same total a month
+  later is the next invoice of a fixed amount (rent, a licence), so the dates must be
+  close as well.
 - `same_amount_close_dates`: the same total, invoice dates at most DUPLICATE_DAYS apart.
 
 The lookup is two indexed queries whatever the vendor's history: by (vendor,
@@ -27,26 +36,35 @@ normalised_number) for the number rules, by (vendor, total_amount) for the rest
 (`invoice_dup_by_number`, `invoice_dup_by_total`); candidates are compared here.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import product
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from rapidfuzz.distance import Levenshtein
 
+from core.exception_codes import ExceptionCode
 from core.identifiers import (
     OCR_LETTERS,
     fold_ocr_letters,
     invoice_number_groups,
     invoice_number_key,
 )
-from core.models import Invoice, Status
+from core.models import Invoice, InvoiceException, Status
 
 DUPLICATE_DAYS = 7
 # Candidates read per query: a vendor's copies of one number, or its invoices of one total
 # within two weeks, are a handful; this bounds a pathological vendor.
 _MOST = 50
 _DIGITS_MISREAD = set(fold_ocr_letters(OCR_LETTERS))  # the digits OCR may read as a letter
+# Digits OCR reads as one another; any other digit for a digit is another number.
+_DIGITS_CONFUSED = {frozenset(pair) for pair in ("38", "56", "17", "08", "68")}
+# Letters of a prefix that may be a misread digit given back to the number, at most.
+_GIVEN_BACK = 2
+# Later groups padded together with zeros in the lookup's keys, at most (3 ** 3 keys).
+_PADDED_GROUPS = 3
 
 SAME_NUMBER = "same_number"
 SAME_NUMBER_OTHER_SERIES = "same_number_other_series"
@@ -81,37 +99,55 @@ class _Number:
     prefix: str
     groups: tuple[str, ...]  # as typed, upper-case
     key: str  # as stored in Invoice.normalised_number
+    spaced: str  # as typed, upper-case, each run of spaces and punctuation one space
 
     @classmethod
     def of(cls, raw: str) -> "_Number":
         prefix, groups = invoice_number_groups(raw)
-        return cls(prefix, tuple(groups), invoice_number_key(raw))
+        spaced = re.sub(r"[^0-9A-Za-z]+", " ", raw or "").upper().strip()
+        return cls(prefix, tuple(groups), invoice_number_key(raw), spaced)
 
     @property
     def typed(self) -> str:
         """The digits and letters after the prefix, unfolded, without leading zeros."""
         return "".join(self.groups).lstrip("0")
 
+    def given_back(self, size: int) -> tuple[str, ...]:
+        """Its groups once the last `size` letters of its prefix are read as part of the
+        number, where they were typed: "RE-I58" is ("I58",), "S-10045" ("S", "10045")."""
+        keep, at = len(self.prefix) - size, 0
+        while keep:
+            keep -= self.spaced[at] != " "
+            at += 1
+        return tuple(self.spaced[at:].split())
+
     def keys_padded(self) -> set[str]:
-        """Its key, and the keys of the same number with one later group typed with none,
-        one or two zeros in front ("2026/815", "2026/0815", "2026/00815")."""
+        """Its key, and the keys of the same number with its later groups typed with none,
+        one or two zeros in front ("2026/815", "2026/0815", "2026/00815"; "2026/1/5",
+        "2026/01/05"): all of them together for up to _PADDED_GROUPS later groups, one at a
+        time beyond."""
         folded = [fold_ocr_letters(group) for group in self.groups]
         keys = {self.key}
-        for at in range(1, len(folded)):
-            bare = folded[at].lstrip("0")
-            for group in (bare, "0" + bare, "00" + bare):
-                keys.add(_joined([*folded[:at], group, *folded[at + 1 :]]))
+        padded = [(bare, "0" + bare, "00" + bare) for bare in (g.lstrip("0") for g in folded)]
+        if 1 < len(folded) <= _PADDED_GROUPS + 1:
+            for later in product(*padded[1:]):
+                keys.add(_joined([folded[0], *later]))
+        else:
+            for at in range(1, len(folded)):
+                for group in padded[at]:
+                    keys.add(_joined([*folded[:at], group, *folded[at + 1 :]]))
         keys.discard("")
         return keys
 
     def keys_alike(self) -> set[str]:
         """keys_padded, and the keys the number has when a digit next to its prefix is read
-        as a letter and joins the prefix, or the other way round ("RE-158", "RE-I58")."""
+        as a letter and joins the prefix, or the other way round ("RE-158", "RE-I58";
+        "1058", "I058")."""
         keys = self.keys_padded()
         if not self.key or not self.groups:
             return keys
         rest = fold_ocr_letters("".join(self.groups))
-        for size in (1, 2):
+        for size in range(1, _GIVEN_BACK + 1):
             tail = self.prefix[-size:]
             if len(tail) == size and set(tail) <= set(OCR_LETTERS):
                 keys.add(_joined([fold_ocr_letters(tail), rest]))
@@ -156,7 +192,10 @@ def _originals(invoice: Invoice):
     """The invoices that may be the original of `invoice`; None when it names no vendor.
 
     The first one received is the original, so an original is never flagged by a copy that
-    arrives after it: a later invoice counts only once matching has already passed it.
+    arrives after it: a later invoice counts only once matching has already passed it (an
+    early invoice stuck in OCR is still caught against a later copy already posted), and
+    only while it has no open DUPLICATE finding itself (the copy waiting in review is not
+    the original of the invoice it was flagged against, when that one is matched again).
     Whatever order two workers run in, exactly one of two copies is flagged. (The same
     document twice is one invoice already: intake knows it by its hash.)
     """
@@ -173,24 +212,28 @@ def _originals(invoice: Invoice):
     # original.
     originals = originals.exclude(status__in=(Status.REJECTED, Status.DUPLICATE))
     if invoice.pk is not None:
-        originals = originals.exclude(pk=invoice.pk).filter(
-            Q(pk__lt=invoice.pk) | ~Q(status__in=(Status.RECEIVED, Status.EXTRACTED))
+        # Read through the exceptions' invoice index, for the few candidates only.
+        flagged = InvoiceException.objects.filter(
+            invoice=OuterRef("pk"), code=ExceptionCode.DUPLICATE, resolved_at__isnull=True
         )
+        passed = ~Q(status__in=(Status.RECEIVED, Status.EXTRACTED)) & ~Q(Exists(flagged))
+        originals = originals.exclude(pk=invoice.pk).filter(Q(pk__lt=invoice.pk) | passed)
     return originals
 
 
 def _by_number(invoice: Invoice, number: _Number, row) -> str | None:
     """The rule a candidate of a key alike meets, if any."""
     other = _Number.of(row[1])
-    if _one_series(number.prefix, other.prefix) and other.key in number.keys_padded():
+    if _one_series(number.prefix, other.prefix) and _same(number.groups, other.groups):
         return OCR_ONE_APART if _misread(number, other) else SAME_NUMBER
-    keys = _aligned(number, other)
-    if keys is None:
-        same_total = invoice.total_amount is not None and invoice.total_amount == row[3]
-        return SAME_NUMBER_OTHER_SERIES if same_total and number.key == other.key else None
-    # A digit misread as a letter joined the prefix ("INV-O815"): the same number once the
-    # letter is given back.
-    return OCR_ONE_APART if keys[0] == keys[1] else None
+    # A digit misread as a letter became, or joined, the prefix ("INV-O815", "I058"): the
+    # same number once the letter is given back.
+    if any(_same(*pair) for pair in _given_back(number, other)):
+        return OCR_ONE_APART
+    same_total = invoice.total_amount is not None and invoice.total_amount == row[3]
+    if same_total and not _one_series(number.prefix, other.prefix):
+        return SAME_NUMBER_OTHER_SERIES if _same(number.groups, other.groups) else None
+    return None
 
 
 def _by_amount(invoice: Invoice, number: _Number, row) -> str | None:
@@ -199,14 +242,14 @@ def _by_amount(invoice: Invoice, number: _Number, row) -> str | None:
         close = abs((invoice.invoice_date - row[2]).days) <= DUPLICATE_DAYS
     else:
         close = None  # a date unknown: the amount rule cannot tell, the OCR rule may
-    keys = _aligned(number, _Number.of(row[1]))
-    if close is not False and keys and all(keys) and _one_edit_apart(*keys):
-        return OCR_ONE_APART
+    if close is not False and number.groups:
+        other = _Number.of(row[1])
+        pairs = _given_back(number, other)
+        if _one_series(number.prefix, other.prefix):
+            pairs.insert(0, (number.groups, other.groups))
+        if any(mine and theirs and _one_misread_apart(mine, theirs) for mine, theirs in pairs):
+            return OCR_ONE_APART
     return SAME_AMOUNT_CLOSE_DATES if close else None
-
-
-def _one_edit_apart(mine: str, theirs: str) -> bool:
-    return Levenshtein.distance(mine, theirs, score_cutoff=1) <= 1
 
 
 def _one_series(mine: str, theirs: str) -> bool:
@@ -214,20 +257,72 @@ def _one_series(mine: str, theirs: str) -> bool:
     return mine == theirs or not mine or not theirs
 
 
-def _aligned(mine: _Number, theirs: _Number) -> tuple[str, str] | None:
-    """The two keys as numbers of one series; None for two series ("RE-42", "GS-42").
-
-    A prefix is the letters before the first digit, so a digit misread as a letter right
-    after it joins it ("INV-O815" is "INVO" and "815"); a prefix that only adds such
-    letters to the other's gives them back to its number, read as digits."""
-    if _one_series(mine.prefix, theirs.prefix):
-        return mine.key, theirs.key
+def _given_back(mine: _Number, theirs: _Number) -> list[tuple[tuple[str, ...], ...]]:
+    """The two numbers' groups once the letters the longer prefix adds to the other (none
+    where the other has none) are given back to its number, when they are at most
+    _GIVEN_BACK letters OCR takes for digits ("INV-O815" is "INVO" and "815", "I058" is
+    "I" and "058"); none otherwise. A prefix is the letters before the first digit, so a
+    digit misread as a letter at the front of the number ends up in it."""
     short, long = sorted((mine, theirs), key=lambda number: len(number.prefix))
     tail = long.prefix[len(short.prefix) :]
-    if not long.prefix.startswith(short.prefix) or not set(tail) <= set(OCR_LETTERS):
-        return None
-    moved = _joined([fold_ocr_letters(tail), *map(fold_ocr_letters, long.groups)])
-    return (moved, short.key) if long is mine else (short.key, moved)
+    if not 0 < len(tail) <= _GIVEN_BACK or not long.prefix.startswith(short.prefix):
+        return []
+    if not set(tail) <= set(OCR_LETTERS):
+        return []
+    moved = long.given_back(len(tail))
+    return [(moved, short.groups) if long is mine else (short.groups, moved)]
+
+
+def _bare(group: str) -> str:
+    """A group (or a number) as compared: letters OCR takes for digits read as digits,
+    without leading zeros."""
+    return fold_ocr_letters(group).lstrip("0")
+
+
+def _same(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """Whether two numbers' groups (as typed, after the prefix) are one number: group by
+    group when both have two or more groups, by their keys (zeros within kept) when one
+    is typed as a single run, since nothing tells where its groups were."""
+    if len(mine) > 1 and len(theirs) > 1:
+        return len(mine) == len(theirs) and all(map(_is_same_group, mine, theirs))
+    return _joined([fold_ocr_letters("".join(mine))]) == _joined(
+        [fold_ocr_letters("".join(theirs))]
+    )
+
+
+def _is_same_group(mine: str, theirs: str) -> bool:
+    return _bare(mine) == _bare(theirs)
+
+
+def _one_misread_apart(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """Whether two numbers' groups are one misread character apart: in one group, the
+    others agreeing, when both have two or more groups; over the whole number otherwise."""
+    if len(mine) > 1 and len(theirs) > 1:
+        if len(mine) != len(theirs):
+            return False
+        apart = [(a, b) for a, b in zip(mine, theirs, strict=True) if not _is_same_group(a, b)]
+        return len(apart) == 1 and _misread_character(*apart[0])
+    return _misread_character("".join(mine), "".join(theirs))
+
+
+def _misread_character(mine: str, theirs: str) -> bool:
+    """Whether two runs (as typed) are one edit apart, and that edit may be OCR's: a letter
+    for a digit, a character more or less, or one digit for another it is confused with
+    ("0815", "0816"); not one digit for another ("1002", "1003": consecutive numbers)."""
+    mine, theirs = _unpadded(mine), _unpadded(theirs)
+    folded_mine, folded_theirs = fold_ocr_letters(mine), fold_ocr_letters(theirs)
+    if Levenshtein.distance(folded_mine, folded_theirs, score_cutoff=1) != 1:
+        return False
+    [edit] = Levenshtein.editops(folded_mine, folded_theirs)
+    if edit.tag != "replace":
+        return True
+    a, b = mine[edit.src_pos], theirs[edit.dest_pos]
+    return not (a.isdigit() and b.isdigit()) or frozenset((a, b)) in _DIGITS_CONFUSED
+
+
+def _unpadded(run: str) -> str:
+    """A run as typed without the leading characters that read as zeros."""
+    return run[len(fold_ocr_letters(run)) - len(_bare(run)) :]
 
 
 def _misread(mine: _Number, theirs: _Number) -> bool:
@@ -235,6 +330,16 @@ def _misread(mine: _Number, theirs: _Number) -> bool:
     (not merely in zeros a vendor pads a group with)."""
     has_letters = any(ch in OCR_LETTERS for ch in mine.typed + theirs.typed)
     return has_letters and mine.typed.replace("0", "") != theirs.typed.replace("0", "")
+
+
+def _equal_once_read(mine: str, theirs: str) -> bool:
+    """Whether two invoice numbers are one number once letters OCR takes for digits are
+    read as digits, a prefix's such letters given back included."""
+    a, b = _Number.of(mine), _Number.of(theirs)
+    pairs = _given_back(a, b)
+    if _one_series(a.prefix, b.prefix):
+        pairs.insert(0, (a.groups, b.groups))
+    return any(_same(*pair) for pair in pairs)
 
 
 def duplicate_findings(invoice_number: str, currency: str, total_amount, hits) -> list[dict]:
@@ -281,7 +386,7 @@ def _why(invoice_number: str, total_amount, hit: DuplicateHit) -> str:
             f"{_Number.of(invoice_number).prefix}"
         )
     if hit.rule == OCR_ONE_APART:
-        if invoice_number_key(invoice_number) == invoice_number_key(hit.invoice_number):
+        if _equal_once_read(invoice_number, hit.invoice_number):
             return (
                 "the same invoice number from this vendor once letters a scan takes for "
                 "digits are read as digits (O as 0, I as 1, S as 5, B as 8)"

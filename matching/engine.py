@@ -430,6 +430,7 @@ def _header_checks(invoice: InvoiceFacts, duplicates: list[dict], tolerances):
             "a clerk books it against the original invoice.",
             {"total_amount": str(invoice.total_amount)},
         )
+    yield from _prepaid(invoice)
     if invoice.vendor_id is None:
         yield Finding(
             "VENDOR_UNKNOWN",
@@ -532,6 +533,28 @@ def _bank_details(invoice: InvoiceFacts):
             "approvers must approve this invoice.",
             {"expected": on_file, "actual": printed, "approvers_required": 2},
         )
+
+
+def _prepaid(invoice: InvoiceFacts):
+    """PREPAID: the invoice states an amount paid before (BT-113, a prepayment or a
+    deposit), so the ERP is to pay the amount due (BT-115), not the total; a person checks
+    that the prepayment is booked against it before it is paid (the ERP books the whole
+    invoice, and pays what is open of it)."""
+    paid = invoice.prepaid_amount
+    if not paid:
+        return
+    cur = invoice.currency
+    due = invoice.amount_due
+    if due is None and invoice.total_amount is not None:
+        due = invoice.total_amount - paid + (invoice.rounding_amount or ZERO)
+    yield Finding(
+        "PREPAID",
+        f"The invoice states {money(paid, cur)} already paid (BT-113): the amount due is "
+        f"{money(due or ZERO, cur)}, not the total {money(invoice.total_amount or ZERO, cur)}. "
+        "Check that the prepayment is booked in the ERP against this invoice, so only the "
+        "amount due is paid.",
+        {"prepaid_amount": str(paid), "amount_due": str(due), "total": str(invoice.total_amount)},
+    )
 
 
 def _duplicates(duplicates: list[dict]):

@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -114,15 +115,19 @@ class FileOutbox:
 
 
 CSV_COLUMNS = [
-    "idempotency_key", "invoice_id", "vendor_external_id", "invoice_number", "invoice_date",
-    "due_date", "currency", "net_amount", "tax_amount", "total_amount", "purchase_order",
-    "line", "description", "quantity", "unit_price", "line_amount", "tax_rate", "gl_account",
-    "cost_center",
+    "idempotency_key", "invoice_id", "vendor_external_id", "document_type", "invoice_number",
+    "invoice_date", "due_date", "currency", "net_amount", "tax_amount", "total_amount",
+    "prepaid_amount", "amount_due", "purchase_order", "line_kind", "line", "description",
+    "quantity", "unit_price", "line_amount", "tax_rate", "gl_account", "cost_center",
 ]  # fmt: skip
 
 
 def to_csv(payload: dict) -> bytes:
-    """One row per invoice line, the header repeated on each (what ERP imports expect)."""
+    """One row per booked line, the header repeated on each (what ERP imports expect): the
+    counted invoice lines (`line_kind` "line"), then the document's allowances (negative
+    `line_amount`) and charges (EN 16931 BG-20/21), so the rows add up to the net. What is
+    to be paid is `amount_due` (BT-115: the total less what was paid before) where the
+    invoice states it, else the total; `document_type` "credit_note" is money owed back."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
@@ -130,6 +135,7 @@ def to_csv(payload: dict) -> bytes:
         "idempotency_key": payload["idempotency_key"],
         "invoice_id": payload["invoice_id"],
         "vendor_external_id": payload["vendor"]["external_id"] or "",
+        "document_type": payload.get("document_type") or "invoice",
         "invoice_number": payload["invoice_number"],
         "invoice_date": payload["invoice_date"] or "",
         "due_date": payload["due_date"] or "",
@@ -137,12 +143,15 @@ def to_csv(payload: dict) -> bytes:
         "net_amount": payload["net_amount"],
         "tax_amount": payload["tax_amount"],
         "total_amount": payload["total_amount"],
+        "prepaid_amount": _blank(payload.get("prepaid_amount")),
+        "amount_due": _blank(payload.get("amount_due")),
         "purchase_order": payload["purchase_order"] or "",
     }
     for line in payload["lines"] or [{}]:
         writer.writerow(
             {
                 **header,
+                "line_kind": "line" if line else "",
                 "line": line.get("position", ""),
                 "description": line.get("description", ""),
                 "quantity": line.get("quantity", ""),
@@ -153,7 +162,24 @@ def to_csv(payload: dict) -> bytes:
                 "cost_center": line.get("cost_center", ""),
             }
         )
+    for position, item in enumerate(payload.get("allowances_charges") or [], start=1):
+        amount = Decimal(str(item["amount"]))
+        kind = "charge" if item.get("charge") else "allowance"
+        writer.writerow(
+            {
+                **header,
+                "line_kind": kind,
+                "line": position,
+                "description": item.get("reason") or kind.capitalize(),
+                "line_amount": amount if item.get("charge") else -amount,
+                "tax_rate": _blank(item.get("tax_rate")),
+            }
+        )
     return out.getvalue().encode()
+
+
+def _blank(value) -> object:
+    return "" if value is None else value
 
 
 def default_connector() -> ErpConnector:

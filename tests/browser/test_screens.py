@@ -185,6 +185,10 @@ def test_the_invoice_screen_shows_an_e_invoices_totals_and_vat_breakdown(
     invoice = receive(data, name="corrected.pdf", channel=Document.Channel.UPLOAD,
                       actor="system:test").invoice  # fmt: skip
     record_extraction(invoice, corrected_invoice_result(format="factur-x"))
+    # A reason with no place to break (a reference), as senders write them (found by review).
+    invoice.allowances_charges.filter(line=None, charge=True).update(
+        reason="Frachtpauschale_gemaess_Rahmenvertrag_RV_2026_000123_Anlage_3_Position_7"
+    )
     invoice.send_to_review(
         [{"code": "CORRECTED_INVOICE", "message": "Corrects invoice INV-2026-0815."}],
         actor="system:test",

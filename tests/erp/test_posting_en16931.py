@@ -3,6 +3,8 @@ lines the invoice's sums count, and what it books is checked the way EN 16931 ad
 invoice up: counted lines to BT-106, less allowances plus charges to the net (BR-CO-13),
 net plus tax to the total, total less paid plus rounding to the amount due (BR-CO-16)."""
 
+import csv
+import io
 import json
 from datetime import date
 from decimal import Decimal
@@ -12,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from core.erp import posting
-from core.erp.connectors import PostingReceipt
+from core.erp.connectors import PostingReceipt, to_csv
 from core.erp.odoo import OdooConnector
 from core.models import Invoice, OutboxMessage, Status
 from tests.erp.standins import OdooStandIn
@@ -243,3 +245,16 @@ def test_an_invoice_read_without_lines_but_with_stated_sums_is_checked_by_them()
     assert problem.startswith(
         "BR-CO-13: the net 95.00 EUR should be the sum of line net amounts (BT-106) = 100.00"
     )
+
+
+def test_the_csv_file_books_the_lines_and_the_document_allowances_and_says_what_is_due():
+    """The rows add up to the net, and the amount due (after the prepayment) is there to
+    pay (found by review: the file carried only the total and the lines)."""
+    payload = _json_payload(_approved())
+
+    rows = list(csv.DictReader(io.StringIO(to_csv(payload).decode())))
+
+    assert {row["amount_due"] for row in rows} == {"1939.00"}
+    assert {row["prepaid_amount"] for row in rows} == {"500.00"}
+    assert [row["line_kind"] for row in rows] == ["line"] * 4 + ["allowance", "charge"]
+    assert sum(Decimal(row["line_amount"]) for row in rows) == Decimal(payload["net_amount"])

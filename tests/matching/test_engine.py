@@ -490,3 +490,22 @@ def test_a_corrected_invoice_names_the_original_it_found():
     assert finding.details["preceding_invoice_date"] == "2026-09-30"
     assert finding.details["already_posted"] is False
     assert "reject the original" in finding.message
+
+
+def test_an_invoice_with_a_prepayment_says_what_is_due_instead_of_the_total():
+    """Found by review: the ERP was told the total of an invoice that states 500.00 paid
+    before; a person now checks the prepayment is booked against it."""
+    paid = invoice(
+        prepaid_amount=D("100.00"), amount_due=D("197.50"), format="ubl"
+    )  # net 250.00 + tax 47.50 = 297.50
+
+    result = match(paid, [order()], duplicates=[], tolerances=RULES)
+
+    (finding,) = [f for f in result.findings if f.code == "PREPAID"]
+    assert "100.00 EUR already paid (BT-113): the amount due is 197.50 EUR" in finding.message
+    assert finding.details == {
+        "prepaid_amount": "100.00",
+        "amount_due": "197.50",
+        "total": "297.50",
+    }
+    assert "PREPAID" not in match(invoice(), [order()], duplicates=[], tolerances=RULES).codes
