@@ -8,7 +8,10 @@ after `max_age_seconds`.
 The body is `core.erp.posting.invoice_payload` as it is ("schema": "ledgerline.invoice/3").
 A receiver books `lines` and the document's `allowances_charges` (an allowance reduces
 the net, a charge adds to it), which together make `net_amount`; `sub_lines` (GROUP and
-INFORMATION lines, UBL sub-lines) are for reference and must not be booked as well.
+INFORMATION lines, UBL sub-lines) are for reference and must not be booked as well. What
+is to be paid is `amount_due` (BT-115: the total less `prepaid_amount`, plus
+`rounding_amount`) where the invoice states it, else `total_amount`; a `document_type`
+"credit_note" is money the vendor owes back, never a payment to make.
 """
 
 import hashlib
