@@ -85,6 +85,7 @@ class Amounts:
     prepaid: Decimal | None = None  # BT-113
     rounding: Decimal | None = None  # BT-114
     amount_due: Decimal | None = None  # BT-115
+    third_party: Decimal | None = None  # XRechnung extension: Σ BT-DEX-002
 
     @property
     def counted_lines(self) -> list[Line]:
@@ -340,11 +341,26 @@ def br_co_16(a: Amounts, tolerance: Decimal = ZERO) -> Failure | None:
     """BR-CO-16: Amount due for payment (BT-115) = Invoice total amount with VAT (BT-112)
     - Paid amount (BT-113) + Rounding amount (BT-114).
 
+    Where the invoice states third party payments (XRechnung extension, BG-DEX-09), the
+    extension's BR-DEX-09 replaces it: Amount due for payment (BT-115) = Invoice total
+    amount with VAT (BT-112) - Paid amount (BT-113) + Rounding amount (BT-114) + Σ Third
+    party payment amount (BT-DEX-002) (KoSIT XRechnung schematron; its test case
+    ubl-br-dex-09-prepaidpayment is valid).
+
     Checked where the amount due and the total are stated; a paid or rounding amount not
     stated is zero."""
     if a.amount_due is None or a.total is None:
         return None
     paid, rounding = a.prepaid or ZERO, a.rounding or ZERO
+    if a.third_party is not None:
+        return _total_rule(
+            "BR-DEX-09", a.amount_due,
+            xpath_round(a.total - paid + rounding + a.third_party), tolerance, a.currency,
+            "amount due",
+            f"total {money(a.total)} - paid {money(paid)} + rounding {money(rounding)} + "
+            f"third party payments {money(a.third_party)}",
+            {"total": a.total, "paid": paid, "rounding": rounding, "third_party": a.third_party},
+        )  # fmt: skip
     return _total_rule(
         "BR-CO-16", a.amount_due, xpath_round(a.total - paid + rounding), tolerance,
         a.currency, "amount due",

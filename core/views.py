@@ -183,6 +183,7 @@ def _totals(invoice: Invoice) -> list[dict]:
         ("=", "Total", "BT-112", invoice.total_amount),
         ("-", "Paid", "BT-113", invoice.prepaid_amount),
         ("±", "Rounding", "BT-114", invoice.rounding_amount),
+        ("+", "Third party payments", "BT-DEX-002", invoice.third_party_payment_amount),
         ("=", "Amount due", "BT-115", invoice.amount_due),
     ]
     shown = [

@@ -179,6 +179,7 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
                 prepaid_amount=totals.prepaid,
                 rounding_amount=totals.rounding,
                 amount_due=totals.amount_due,
+                third_party_payment_amount=totals.third_party_payments,
                 period_start=result.period_start,
                 period_end=result.period_end,
                 preceding_invoice_number=result.preceding_invoice_number,

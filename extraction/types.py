@@ -196,8 +196,9 @@ class LineItem:
 class DocumentTotals:
     """The document totals of EN 16931 BG-22 beyond net, tax and total (which are header
     fields): BT-106 sum of line net amounts, BT-107 sum of allowances, BT-108 sum of
-    charges, BT-113 paid amount, BT-114 rounding amount, BT-115 amount due for payment.
-    None where the document does not state it."""
+    charges, BT-113 paid amount, BT-114 rounding amount, BT-115 amount due for payment;
+    and the XRechnung extension's third party payments (Σ BT-DEX-002, UBL only). None
+    where the document does not state it."""
 
     line_total: Decimal | None = None
     allowance_total: Decimal | None = None
@@ -205,6 +206,9 @@ class DocumentTotals:
     prepaid: Decimal | None = None
     rounding: Decimal | None = None
     amount_due: Decimal | None = None
+    # The XRechnung extension's third party payments (BG-DEX-09: the sum of BT-DEX-002),
+    # which its rule BR-DEX-09 adds to the amount due in place of BR-CO-16.
+    third_party_payments: Decimal | None = None
 
     def as_json(self):
         return {name: _json_value(getattr(self, name)) for name in self.__dataclass_fields__}

@@ -204,6 +204,7 @@ class InvoiceFacts:
     prepaid_amount: Decimal | None = None
     rounding_amount: Decimal | None = None
     amount_due: Decimal | None = None
+    third_party_payment_amount: Decimal | None = None  # XRechnung extension, Σ BT-DEX-002
     allowances_charges: tuple[AllowanceCharge, ...] = ()  # on the document, not on a line
     tax_breakdown: tuple[VatBreakdown, ...] = ()  # BG-23
     preceding_invoice_number: str = ""  # BT-25
@@ -246,6 +247,7 @@ class InvoiceFacts:
             prepaid=self.prepaid_amount,
             rounding=self.rounding_amount,
             amount_due=self.amount_due,
+            third_party=self.third_party_payment_amount,
         )
 
     @property

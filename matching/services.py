@@ -209,6 +209,7 @@ def invoice_facts(invoice: Invoice) -> InvoiceFacts:
         allowance_total_amount=invoice.allowance_total_amount,
         charge_total_amount=invoice.charge_total_amount,
         prepaid_amount=invoice.prepaid_amount,
+        third_party_payment_amount=invoice.third_party_payment_amount,
         rounding_amount=invoice.rounding_amount,
         amount_due=invoice.amount_due,
         allowances_charges=tuple(

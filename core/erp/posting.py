@@ -125,6 +125,7 @@ def invoice_payload(invoice: Invoice) -> dict:
         "allowance_total_amount": invoice.allowance_total_amount,
         "charge_total_amount": invoice.charge_total_amount,
         "prepaid_amount": invoice.prepaid_amount,
+        "third_party_payment_amount": invoice.third_party_payment_amount,
         "rounding_amount": invoice.rounding_amount,
         "amount_due": invoice.amount_due,
         "period_start": invoice.period_start,
@@ -251,12 +252,13 @@ _TOTALS = {
     "tax": "tax_amount",
     "total": "total_amount",
     "prepaid": "prepaid_amount",
+    "third_party": "third_party_payment_amount",
     "rounding": "rounding_amount",
     "amount_due": "amount_due",
 }
 # The rules on what the ERP books; the VAT breakdown rules are matching's (the payload's
 # breakdown is the document's, booked as stated).
-_BOOKED_SUMS = frozenset(f"BR-CO-{n}" for n in range(10, 17)) - {"BR-CO-14"}
+_BOOKED_SUMS = frozenset(f"BR-CO-{n}" for n in range(10, 17)) - {"BR-CO-14"} | {"BR-DEX-09"}
 
 
 def _cents(count: int) -> Decimal:

@@ -164,6 +164,10 @@ class Invoice(models.Model):
     rounding_amount = models.DecimalField("rounding amount (BT-114)", **MONEY, null=True,
                                           blank=True)  # fmt: skip
     amount_due = models.DecimalField("amount due (BT-115)", **MONEY, null=True, blank=True)
+    # XRechnung extension: Σ third party payments (BT-DEX-002), added to the amount due.
+    third_party_payment_amount = models.DecimalField(
+        "third party payments (BT-DEX-002)", **MONEY, null=True, blank=True
+    )
     period_start = models.DateField("invoicing period start (BT-73)", null=True, blank=True)
     period_end = models.DateField("invoicing period end (BT-74)", null=True, blank=True)
     preceding_invoice_number = models.CharField("preceding invoice (BT-25)", max_length=64,

@@ -27,6 +27,7 @@ Sub-lines, and which lines count in the sums (BR-CO-10, sum of line net amounts 
 """
 
 from dataclasses import replace
+from decimal import Decimal
 from xml.etree.ElementTree import Element
 
 from extraction.readers.xml_support import (
@@ -145,6 +146,7 @@ def read_ubl(root: Element, fmt: str, kind: str) -> ExtractionResult:
         prepaid=amount(_text(totals, "cbc:PrepaidAmount")),
         rounding=amount(_text(totals, "cbc:PayableRoundingAmount")),
         amount_due=amount(_text(totals, "cbc:PayableAmount")),
+        third_party_payments=_third_party_payments(root),
     )
     result.period_start = iso_date(_text(root, "cac:InvoicePeriod/cbc:StartDate"))
     result.period_end = iso_date(_text(root, "cac:InvoicePeriod/cbc:EndDate"))
@@ -257,6 +259,19 @@ def _ubl_line(line: Element, quantity_tag: str, parent_id: str) -> LineItem:
 
 
 # --- CII D16B ----------------------------------------------------------------------------------
+
+
+def _third_party_payments(root: Element) -> Decimal | None:
+    """Σ BT-DEX-002 of the XRechnung extension's third party payments (BG-DEX-09, UBL
+    `cac:PrepaidPayment/cbc:PaidAmount`: a payment to a third party the buyer makes with
+    the invoice, a fee collected on its behalf, say); None when the invoice has none. An
+    amount that is not a number counts as 0 here: BR-DEX-09 then shows the gap."""
+    paid = [
+        amount(_text(item, "cbc:PaidAmount")) for item in root.findall("cac:PrepaidPayment", NS)
+    ]
+    if not paid:
+        return None
+    return sum((value for value in paid if value is not None), Decimal(0))
 
 
 def read_cii(root: Element) -> ExtractionResult:

@@ -383,3 +383,16 @@ def test_a_breakdown_row_of_a_category_without_vat_and_no_vat_amount_fails_br_46
     )
 
     assert rules(exempt) == ["BR-46"]
+
+
+def test_third_party_payments_replace_br_co_16_by_br_dex_09():
+    """XRechnung extension (found by review): the amount due adds the third party payments
+    (BT-DEX-002) to what BR-CO-16 makes of the total."""
+    fee = replace(C01, amount_due=D("1164.30"), third_party=D("10.00"))
+    assert rules(fee) == []
+    assert rules(replace(C01, amount_due=D("1164.30"))) == ["BR-CO-16"]
+
+    wrong = replace(fee, amount_due=D("1154.30"))
+    [failure] = check(wrong)
+    assert (failure.rule, failure.expected) == ("BR-DEX-09", D("1164.30"))
+    assert "third party payments 10.00" in failure.message

@@ -742,3 +742,26 @@ def test_c19_only_detail_lines_count():
         D("114.00"),
         D("714.00"),
     ]
+
+
+def test_xrechnung_third_party_payments_are_summed_into_the_totals():
+    """BG-DEX-09 (UBL `cac:PrepaidPayment`, XRechnung extension): its amounts are what
+    BR-DEX-09 adds to the amount due (found by review)."""
+    payments = "".join(
+        f"<cac:PrepaidPayment><cbc:ID>{kind}</cbc:ID>"
+        f'<cbc:PaidAmount currencyID="EUR">{paid}</cbc:PaidAmount>'
+        f"<cbc:InstructionID>{text}</cbc:InstructionID></cac:PrepaidPayment>"
+        for kind, paid, text in (("10", "7.50", "Deposit"), ("11", "2.50", "Fee"))
+    )
+    totals = """<cac:LegalMonetaryTotal>
+      <cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount>
+      <cbc:TaxExclusiveAmount currencyID="EUR">100.00</cbc:TaxExclusiveAmount>
+      <cbc:TaxInclusiveAmount currencyID="EUR">119.00</cbc:TaxInclusiveAmount>
+      <cbc:PayableAmount currencyID="EUR">129.00</cbc:PayableAmount>
+    </cac:LegalMonetaryTotal>"""
+
+    result = _read(ubl(payments + totals, lines=_ubl_line("1", "100.00")))
+    plain = _read(ubl(totals, lines=_ubl_line("1", "100.00")))
+
+    assert result.totals.third_party_payments == D("10.00")
+    assert plain.totals.third_party_payments is None

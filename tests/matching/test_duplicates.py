@@ -323,3 +323,223 @@ def test_the_key_is_unchanged_by_prefix_zeros_case_and_punctuation():
     assert invoice_number_parts("kfs 2026 0815") == ("KFS", "20260815")
     assert invoice_number_parts("0815") == ("", "815")
     assert invoice_number_parts("RE-O42") == ("REO", "42")
+
+
+# --- review findings: groups, re-matching, a misread first digit, consecutive numbers ---------
+
+
+@pytest.fixture
+def hurtownia():
+    return make_vendor(name="Hurtownia Sp. z o.o.", vat_id="PL1234567890", external_id="V-PL")
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("FV 11/2/2026", "FV 1/12/2026"),  # number/month/year, as invoices are numbered in PL
+        ("FV 1/11/2026", "FV 11/1/2026"),
+        ("FV 10/2026", "FV 1/2026"),  # no zero padded in where a separator was
+        ("FV 100/2026", "FV 1/2026"),
+        ("12-345", "123-45"),
+        ("2026/1/12", "2026/11/2"),
+        ("KFS-2026/0815", "KFS-2026/08/15"),  # groups one to one
+    ],
+)
+def test_numbers_whose_groups_differ_are_no_duplicate_though_their_keys_are_alike(
+    hurtownia, earlier, later
+):
+    _invoice(hurtownia, earlier, total="1230.00", day=date(2026, 2, 20))
+
+    assert _rules(_new(hurtownia, later, total="99.00", day=date(2026, 12, 1))) == {}
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("FV 5/1/2026", "FV 05/01/2026"),  # each group with or without its zeros
+        ("2026/1/5", "2026/01/05"),
+        ("2026/1/5", "02026-001-5"),
+        ("FV 12/11/2026", "fv 12 11 2026"),
+        ("KFS-2026/0815", "KFS20260815"),  # one run: its groups cannot be told
+        ("KFS20260815", "kfs 2026 0815"),
+    ],
+)
+def test_numbers_whose_groups_agree_are_the_same_number(hurtownia, earlier, later):
+    original = _invoice(hurtownia, earlier, total="1230.00", day=date(2026, 2, 20))
+
+    rules = _rules(_new(hurtownia, later, total="99.00", day=date(2026, 12, 1)))
+
+    assert rules == {original.pk: "same_number"}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["kfs 2026 0815", "KFS2026-0815", "kfs/2026/815", "KFS 2026 O815", "2026-0815"],
+)
+def test_c13_the_reported_copies_are_still_found(kfs, typed):
+    original = _invoice(kfs, "KFS-2026/0815")
+
+    rules = _rules(_new(kfs, typed, total="999.00", day=date(2026, 9, 1)))
+
+    assert rules.keys() == {original.pk}
+    assert rules[original.pk] in ("same_number", "ocr_one_apart")
+
+
+def test_the_original_matched_again_is_not_flagged_against_its_copy_in_review(kfs):
+    original = _invoice(kfs, "KFS-2026/0815", status=Status.NEEDS_REVIEW)
+    copy = _invoice(kfs, "kfs 2026 0815", status=Status.NEEDS_REVIEW)
+    copy.exceptions.create(code="DUPLICATE", message="a copy", details={"invoice_ids": [1]})
+
+    assert _rules(original) == {}
+    assert _rules(copy) == {original.pk: "same_number"}
+    # Once the copy's finding is settled (it is not one), it counts as any passed invoice.
+    copy.exceptions.update(resolved_at=copy.created_at)
+    assert _rules(original) == {copy.pk: "same_number"}
+
+
+def test_an_invoice_stuck_in_ocr_is_still_caught_against_a_later_copy_already_posted(kfs):
+    stuck = _new(kfs, "KFS-2026/0815")
+    posted = _invoice(kfs, "kfs 2026 0815", status=Status.POSTED)
+
+    assert _rules(stuck) == {posted.pk: "same_number"}
+
+
+@pytest.mark.parametrize("copy_first", [False, True])
+def test_exactly_one_of_two_copies_is_flagged_whatever_order_they_are_matched_in(kfs, copy_first):
+    first = _new(kfs, "KFS-2026/0815")
+    second = _new(kfs, "kfs 2026 0815")
+
+    flagged = set()
+    for invoice in (second, first) if copy_first else (first, second):
+        if _rules(invoice):
+            flagged.add(invoice.pk)
+            invoice.exceptions.create(code="DUPLICATE", message="a copy")
+        Invoice.objects.filter(pk=invoice.pk).update(status=Status.NEEDS_REVIEW)
+    # And each matched again, in either order: still the same one.
+    for invoice in (first, second, first):
+        assert bool(_rules(invoice)) == (invoice.pk in flagged)
+
+    assert flagged == {second.pk}
+
+
+def test_the_original_matched_again_after_a_correction_keeps_no_duplicate(kfs, clerk):
+    from approvals.decisions import send_back_to_matching
+    from extraction.corrections import correct_fields
+    from matching.services import match_invoice
+
+    amounts = {"net_amount": Decimal("1850.00"), "tax_amount": Decimal("351.50")}
+    original = _new(kfs, "KFS-2026/0815", day=date(2026, 3, 2), po_number="4509999", **amounts)
+    match_invoice(original)
+    copy = _new(kfs, "kfs 2026 0815", day=date(2026, 3, 2), **amounts)
+    match_invoice(copy)
+    original.refresh_from_db()
+    correct_fields(original, clerk, {"due_date": date(2026, 4, 1)})
+    original.refresh_from_db()
+    send_back_to_matching(original, clerk, "corrected")
+
+    match_invoice(original)
+
+    assert not original.open_exceptions().filter(code="DUPLICATE").exists()
+    [finding] = copy.open_exceptions().filter(code="DUPLICATE")
+    assert finding.details["invoice_ids"] == [original.pk]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        ("1058", "I058"),
+        ("5001234", "S001234"),
+        ("80451", "B0451"),
+        ("2026-0815", "Z026-0815"),
+        ("S-10045", "5-10045"),  # the letter typed apart from the number
+        ("5-10045", "S-10045"),
+        ("I058", "1058"),  # or misread in the earlier one
+        ("1058", "1O58"),
+        ("RE-1058", "RE-I058"),
+        ("RE-1058", "REI058"),
+    ],
+)
+@pytest.mark.parametrize("total", ["500.00", "500.01"])  # at any total too
+def test_a_misread_first_digit_without_a_prefix_is_given_back_to_the_number(
+    hurtownia, earlier, later, total
+):
+    original = _invoice(hurtownia, earlier, total="500.00", day=date(2026, 3, 2))
+
+    # A reminder copy scanned weeks later.
+    rules = _rules(_new(hurtownia, later, total=total, day=date(2026, 3, 30)))
+
+    assert rules == {original.pk: "ocr_one_apart"}
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "rule"),
+    [
+        ("A-1058", "1058", "same_number"),  # a real prefix stays a prefix
+        ("INV-42", "42", "same_number"),
+        ("I-1058", "1058", "same_number"),
+        ("1058", "I059", None),  # given back, another number
+        ("1058", "IS058", None),  # more than the misread digit
+    ],
+)
+def test_a_real_prefix_is_not_given_back(hurtownia, earlier, later, rule):
+    original = _invoice(hurtownia, earlier, total="500.00", day=date(2026, 3, 2))
+
+    rules = _rules(_new(hurtownia, later, total="77.00", day=date(2026, 9, 1)))
+
+    assert rules == ({original.pk: rule} if rule else {})
+
+
+@pytest.mark.parametrize(
+    ("later", "day", "rule"),
+    [
+        ("I0588", date(2026, 3, 4), "ocr_one_apart"),  # given back, one character more
+        ("I0588", None, "ocr_one_apart"),
+        ("I0588", date(2026, 4, 2), None),  # a month on
+    ],
+)
+def test_a_number_given_back_one_character_apart_needs_the_same_total_and_close_dates(
+    hurtownia, later, day, rule
+):
+    original = _invoice(hurtownia, "1058", total="500.00", day=date(2026, 3, 2))
+
+    rules = _rules(_new(hurtownia, later, total="500.00", day=day))
+
+    assert rules == ({original.pk: rule} if rule else {})
+
+
+def test_a_copy_misread_in_its_prefix_says_it_is_the_same_number_once_read(hurtownia):
+    original = _invoice(hurtownia, "1058", total="500.00", day=date(2026, 3, 2))
+    again = _new(hurtownia, "I058", total="1.00", day=date(2026, 9, 1))
+
+    [finding] = duplicate_findings("I058", "EUR", Decimal("1.00"), find_duplicates(again))
+
+    assert finding["details"]["invoice_ids"] == [original.pk]
+    assert "letters a scan takes for digits" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "day", "rule"),
+    [
+        # A weekly invoice of the same amount: the vendor's next number, a week on.
+        ("W-2026-10", "W-2026-11", date(2026, 3, 9), "same_amount_close_dates"),
+        ("W-2026-10", "W-2026-11", None, None),
+        ("1002", "1003", date(2026, 3, 3), "same_amount_close_dates"),
+        ("1002", "1003", None, None),
+        # Digits OCR confuses are a misread.
+        ("1003", "1008", None, "ocr_one_apart"),
+        ("1005", "1006", None, "ocr_one_apart"),
+        ("1001", "1007", None, "ocr_one_apart"),
+        ("1000", "1008", None, "ocr_one_apart"),
+        ("1006", "1008", None, "ocr_one_apart"),
+        ("W-2026-10", "W-2026-1O", None, "ocr_one_apart"),  # same number once read
+        ("W-2026-13", "W-2026-1B", None, "ocr_one_apart"),  # a letter for a digit
+        ("W-2026-12", "W-2026-1Z", None, "ocr_one_apart"),
+        ("W-2026-12", "W-2026-1S", None, "ocr_one_apart"),
+    ],
+)
+def test_consecutive_numbers_are_no_misread_digit(hurtownia, earlier, later, day, rule):
+    original = _invoice(hurtownia, earlier, total="450.00", day=date(2026, 3, 2))
+
+    rules = _rules(_new(hurtownia, later, total="450.00", day=day))
+
+    assert rules == ({original.pk: rule} if rule else {})
