@@ -19,6 +19,9 @@ class Word:
     top: float
     x1: float
     bottom: float
+    # How sure the reading of the word is, 0..1: the OCR recogniser's confidence for a word
+    # read from pixels, 1.0 for one from a PDF's text layer.
+    confidence: float = 1.0
 
     @property
     def height(self) -> float:

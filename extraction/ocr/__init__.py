@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
 from extraction.layout import Word
+from extraction.types import ExtractionResult
 
 # Scans at 200 dpi read well; more pixels only cost time, so finer scans are scaled down
 # to it, and so is any image longer than an A4 page at 200 dpi (1654 x 2339 pixels).
@@ -109,9 +110,39 @@ def ocr_words(
             top=round(word.top * points, 2),
             x1=round(word.x1 * points, 2),
             bottom=round(word.bottom * points, 2),
+            confidence=word.confidence,
         )
         for word in found
     ]
+
+
+def weigh_by_reading(result: ExtractionResult, pages: set[int] | None = None) -> None:
+    """Each field found on an OCR-read page (all pages, or those in `pages`) becomes only as
+    sure as the reading of the words its value stands on: the extractor's confidence that
+    it picked the right value times the recogniser's confidence in the least sure of those
+    words (the chance the value is right is the chance it was picked right and read right).
+    A value read from a noisy scan is then unsure and goes to a person (LOW_CONFIDENCE)
+    instead of through. The words are those of `result.words` whose box lies mostly
+    inside the field's box on its page; a field without a box is left as it is."""
+    for name, found in list(result.fields.items()):
+        where = found.provenance
+        if where.bbox is None or where.page is None or (pages and where.page not in pages):
+            continue
+        read = [
+            word.confidence
+            for word in result.words
+            if word.page == where.page and _mostly_inside(word, where.bbox)
+        ]
+        if read:
+            result.fields[name] = replace(found, confidence=round(found.confidence * min(read), 3))
+
+
+def _mostly_inside(word: Word, box) -> bool:
+    x0, top, x1, bottom = box
+    width = max(0.0, min(word.x1, x1) - max(word.x0, x0))
+    height = max(0.0, min(word.bottom, bottom) - max(word.top, top))
+    area = (word.x1 - word.x0) * (word.bottom - word.top)
+    return area > 0 and width * height >= 0.5 * area
 
 
 def read_cached(image: Image.Image, engine: OcrEngine) -> list[OcrWord]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages
+from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages, weigh_by_reading
 from extraction.ranker import find_fields
 from extraction.types import ExtractionResult, OverLimit, SourceFile, UnreadableDocument
 
@@ -51,7 +51,9 @@ class ImageReader:
             raise UnreadableDocument(
                 "No text could be read from the image (a blank or very faint scan)"
             )
-        return find_fields(words, fmt="image-ocr", method="ocr")
+        result = find_fields(words, fmt="image-ocr", method="ocr")
+        weigh_by_reading(result)
+        return result
 
 
 def image_page_sizes(data: bytes) -> list[tuple[int, int, float]]:

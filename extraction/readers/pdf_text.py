@@ -19,7 +19,13 @@ from pdfminer.pdfpage import PDFPage
 
 from extraction.fields import extract_fields
 from extraction.layout import Word
-from extraction.ocr import MAX_OCR_SIDE, OCR_DPI, max_ocr_pages, read_pages
+from extraction.ocr import (
+    MAX_OCR_SIDE,
+    OCR_DPI,
+    max_ocr_pages,
+    read_pages,
+    weigh_by_reading,
+)
 from extraction.ranker import find_fields
 from extraction.types import ExtractionResult, OverLimit, SourceFile, UnreadableDocument
 
@@ -61,6 +67,7 @@ class PdfTextReader:
             else found
             for name, found in result.fields.items()
         }
+        weigh_by_reading(result, scanned)
         return result
 
 
