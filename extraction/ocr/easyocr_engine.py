@@ -57,17 +57,26 @@ _reader = None
 class EasyOcrEngine:
     name = "easyocr"
     # Part of the OCR cache key: a new version reads pages again instead of trusting what
-    # an older one read. 2: phrases found from the ink, batched recognition.
-    version = 2
+    # an older one read. 2: phrases found from the ink, batched recognition. 3: the fast
+    # path checked on each page (OCR_FAST_PATH_MIN_CONFIDENCE), CRAFT where it falls short.
+    version = 3
 
     def read(self, image: Image.Image) -> list[OcrWord]:
         reader = _shared_reader()
         page = np.asarray(rotate(image, upright_angle(image)).convert("L"))
         with _read_lock, _quiet():
             grey = reading_image(page)
-            found = find_text_boxes(grey)
+            found = find_text_boxes(grey) if settings.OCR_FAST_PATH else None
             boxes = found.boxes if found else _craft_boxes(reader, page)
             phrases = _recognise(reader, grey, boxes)
+            if found and _mean_score(phrases) < settings.OCR_FAST_PATH_MIN_CONFIDENCE:
+                # The ink finder may have cut or joined the text wrongly (thermal paper, a
+                # photo, faint print): read the page with CRAFT's boxes too, and keep the
+                # reading with more confidently read text.
+                craft_boxes = _craft_boxes(reader, page)
+                craft = _recognise(reader, grey, craft_boxes)
+                if _confident_text(craft) > _confident_text(phrases):
+                    boxes, phrases = craft_boxes, craft
             if _mean_score(phrases) < UPRIGHT_CONFIDENCE:
                 turned = np.ascontiguousarray(grey[::-1, ::-1])
                 height, width = grey.shape
@@ -164,6 +173,13 @@ def _turn_boxes(boxes: list[list[int]], size) -> list[list[int]]:
 
 def _mean_score(phrases) -> float:
     return sum(score for _, _, score in phrases) / len(phrases) if phrases else 0.0
+
+
+def _confident_text(phrases) -> float:
+    """How much text a reading holds, weighted by how sure the recogniser is of it: the
+    characters of each phrase times its confidence. A reading that lost text, or read
+    noise, has less of it than one that found the text and read it."""
+    return sum(len(text.strip()) * score for _, text, score in phrases)
 
 
 def _words(box, text: str, score: float) -> list[OcrWord]:
