@@ -34,6 +34,7 @@ from extraction.readers.xml_support import (
     amount,
     cii_allowance_charge,
     cii_date,
+    cii_document_totals,
     cii_tax_subtotal,
     compact,
     find,
@@ -322,14 +323,7 @@ def read_cii(root: Element) -> ExtractionResult:
             cii_tax_subtotal(tax, NS, "RateApplicablePercent")
             for tax in settlement.findall("ram:ApplicableTradeTax", NS)
         ]
-    result.totals = DocumentTotals(
-        line_total=amount(_text(totals, "ram:LineTotalAmount")),
-        allowance_total=amount(_text(totals, "ram:AllowanceTotalAmount")),
-        charge_total=amount(_text(totals, "ram:ChargeTotalAmount")),
-        prepaid=amount(_text(totals, "ram:TotalPrepaidAmount")),
-        rounding=amount(_text(totals, "ram:RoundingAmount")),
-        amount_due=amount(_text(totals, "ram:DuePayableAmount")),
-    )
+    result.totals = cii_document_totals(totals, NS)
     result.period_start, result.period_end = _cii_period(settlement)
     reference = find(settlement, "ram:InvoiceReferencedDocument", NS)
     result.preceding_invoice_number = _text(reference, "ram:IssuerAssignedID") or ""

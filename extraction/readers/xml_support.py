@@ -28,6 +28,7 @@ from defusedxml.ElementTree import fromstring
 from core.document_types import document_type
 from extraction.types import (
     AllowanceCharge,
+    DocumentTotals,
     ExtractedField,
     ExtractionResult,
     LineItem,
@@ -278,4 +279,21 @@ def cii_tax_subtotal(element: Element, ns: dict, rate_tag: str) -> TaxSubtotal:
         tax_amount=amount(find_text(element, "ram:CalculatedAmount", ns)),
         exemption_reason=find_text(element, "ram:ExemptionReason", ns) or "",
         exemption_reason_code=find_text(element, "ram:ExemptionReasonCode", ns) or "",
+    )
+
+
+def cii_document_totals(totals: Element | None, ns: dict) -> DocumentTotals:
+    """BT-106, 107, 108, 113, 114 and 115 from a CII (or ZUGFeRD 1.0: the same element
+    names, in `ns`) header monetary summation."""
+
+    def stated(tag: str) -> Decimal | None:
+        return amount(find_text(totals, f"ram:{tag}", ns))
+
+    return DocumentTotals(
+        line_total=stated("LineTotalAmount"),
+        allowance_total=stated("AllowanceTotalAmount"),
+        charge_total=stated("ChargeTotalAmount"),
+        prepaid=stated("TotalPrepaidAmount"),
+        rounding=stated("RoundingAmount"),
+        amount_due=stated("DuePayableAmount"),
     )

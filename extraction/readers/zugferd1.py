@@ -14,6 +14,7 @@ from extraction.readers.xml_support import (
     amount,
     cii_allowance_charge,
     cii_date,
+    cii_document_totals,
     cii_tax_subtotal,
     compact,
     find,
@@ -23,7 +24,7 @@ from extraction.readers.xml_support import (
     parsed_result,
     unit_price,
 )
-from extraction.types import AllowanceCharge, DocumentTotals, ExtractionResult, LineItem
+from extraction.types import AllowanceCharge, ExtractionResult, LineItem
 
 ZUGFERD1 = "urn:ferd:CrossIndustryDocument:invoice:1p0"
 NS = {
@@ -94,14 +95,7 @@ def read_zugferd1(root: Element) -> ExtractionResult:
             cii_tax_subtotal(tax, NS, RATE)
             for tax in settlement.findall("ram:ApplicableTradeTax", NS)
         ]
-    result.totals = DocumentTotals(
-        line_total=amount(_text(totals, "ram:LineTotalAmount")),
-        allowance_total=amount(_text(totals, "ram:AllowanceTotalAmount")),
-        charge_total=amount(_text(totals, "ram:ChargeTotalAmount")),
-        prepaid=amount(_text(totals, "ram:TotalPrepaidAmount")),
-        rounding=amount(_text(totals, "ram:RoundingAmount")),
-        amount_due=amount(_text(totals, "ram:DuePayableAmount")),
-    )
+    result.totals = cii_document_totals(totals, NS)
     result.period_start, result.period_end = _period(settlement)
     return result
 
