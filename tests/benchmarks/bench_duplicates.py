@@ -45,14 +45,16 @@ END = date(2026, 6, 30)
 
 
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.benchmarks.postgres import database_ready
+
     url = os.environ.get("BENCH_DUP_DATABASE_URL", DEFAULT_URL)
-    if not _database_ready(url):
+    if not database_ready(url):
         print(f"Duplicate bench: PostgreSQL at {url.rsplit('@', 1)[-1]} is not reachable; skipped")
         return
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "core.settings"
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -63,22 +65,6 @@ def main() -> None:
     settings.DEBUG = False  # as in production: no query log kept in memory
     _fill()
     _measure(_new_invoices())
-
-
-def _database_ready(url: str) -> bool:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    try:
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.Error:
-        return False
 
 
 # n: the vendor's running number; k: its number within the month (number/month/year).

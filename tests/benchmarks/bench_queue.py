@@ -34,8 +34,11 @@ DEFAULT_URL = "postgres://postgres:postgres@127.0.0.1:5432/ledgerline_bench"
 
 
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.benchmarks.postgres import database_ready
+
     url = os.environ.get("BENCH_QUEUE_DATABASE_URL", DEFAULT_URL)
-    if not _database_ready(url):
+    if not database_ready(url):
         print(f"Work queue bench: PostgreSQL at {url.rsplit('@', 1)[-1]} is not reachable; skipped")
         return
     os.environ["DATABASE_URL"] = url
@@ -44,7 +47,6 @@ def main() -> None:
     os.environ["SECRET_KEY"] = "bench-only-" + "x" * 40
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "core.settings"
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -90,22 +92,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-
-
-def _database_ready(url: str) -> bool:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    try:
-        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except psycopg.Error:
-        return False
 
 
 def _fill() -> None:
