@@ -18,7 +18,6 @@ from approvals import chains, decisions, triage
 from audit.models import AuditEvent
 from core import business_rules, document_types, exception_codes, roles
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
-from core.identifiers import invoice_number_key
 from core.models import Document, Invoice, PurchaseOrderLine, Status
 from core.pages import page_png, page_sizes
 from core.queue_views import clerks, neighbours
@@ -201,17 +200,7 @@ def _preceding_invoice(invoice: Invoice) -> dict | None:
     same vendor under that number, where there is one here to link to."""
     if not invoice.preceding_invoice_number:
         return None
-    earlier = None
-    if invoice.vendor_id:
-        earlier = (
-            Invoice.objects.filter(
-                vendor_id=invoice.vendor_id,
-                normalised_number=invoice_number_key(invoice.preceding_invoice_number),
-            )
-            .exclude(pk=invoice.pk)
-            .order_by("-pk")
-            .first()
-        )
+    earlier = Invoice.objects.preceding(invoice).order_by("-pk").first()
     return {
         "number": invoice.preceding_invoice_number,
         "date": invoice.preceding_invoice_date,

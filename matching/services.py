@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.document_types import Kind, document_type
-from core.identifiers import invoice_number_key, normalise_po_number
+from core.identifiers import normalise_po_number
 from core.models import (
     Invoice,
     InvoiceException,
@@ -234,12 +234,8 @@ def preceding_invoices(invoice: Invoice) -> list[EarlierInvoice]:
     the stated date (BT-26) where that narrows it. No query for any other invoice."""
     if document_type(invoice.type_code).kind != Kind.CORRECTED:
         return []
-    key = invoice_number_key(invoice.preceding_invoice_number)
-    if not key or invoice.vendor_id is None:
-        return []
     rows = (
-        Invoice.objects.filter(vendor_id=invoice.vendor_id, normalised_number=key)
-        .exclude(pk=invoice.pk)
+        Invoice.objects.preceding(invoice)
         .order_by("pk")
         .values_list("pk", "invoice_number", "invoice_date", "status")[:10]
     )

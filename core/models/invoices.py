@@ -111,6 +111,17 @@ class InvoiceQuerySet(models.QuerySet):
         until = timezone.now() + timedelta(seconds=settings.CLAIM_LEASE_SECONDS)
         return self.filter(pk=pk, claimed_by=worker).update(claimed_until=until) == 1
 
+    def preceding(self, invoice: "Invoice") -> "InvoiceQuerySet":
+        """The vendor's other invoices under the number `invoice` names as the one it
+        credits or corrects (BT-25), compared as duplicates are (the indexed normalised
+        number); none for an invoice without a vendor or such a number."""
+        key = invoice_number_key(invoice.preceding_invoice_number)
+        if not key or invoice.vendor_id is None:
+            return self.none()
+        return self.filter(vendor_id=invoice.vendor_id, normalised_number=key).exclude(
+            pk=invoice.pk
+        )
+
     def release(self, pk: int, worker: str) -> None:
         self.filter(pk=pk, claimed_by=worker).update(claimed_by="", claimed_until=None)
 
