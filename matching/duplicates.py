@@ -45,6 +45,7 @@ from itertools import product
 from django.db.models import Exists, OuterRef, Q
 from rapidfuzz.distance import Levenshtein
 
+from core.business_rules import money
 from core.exception_codes import ExceptionCode
 from core.identifiers import (
     OCR_LETTERS,
@@ -399,4 +400,4 @@ def _why(invoice_number: str, total_amount, hit: DuplicateHit) -> str:
 
 
 def _money(value, currency: str) -> str:
-    return "unknown" if value is None else f"{value:,.2f} {currency}".strip()
+    return "unknown" if value is None else money(value, currency)

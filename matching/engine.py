@@ -29,7 +29,7 @@ from decimal import Decimal
 from rapidfuzz import fuzz
 
 from core import business_rules
-from core.business_rules import AllowanceCharge, VatBreakdown
+from core.business_rules import AllowanceCharge, VatBreakdown, money
 from core.document_types import Kind, document_type
 from core.exception_codes import ExceptionCode
 from core.identifiers import normalise_po_number
@@ -331,10 +331,6 @@ def po_numbers(raw: str) -> list[str]:
 def normalise_invoice_number(raw: str) -> str:
     """'INV-2026/001' and 'inv 2026 001' are the same invoice number."""
     return re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()
-
-
-def money(value: Decimal, currency: str) -> str:
-    return f"{value:,.2f} {currency}".strip()
 
 
 def quantity(value: Decimal) -> str:
