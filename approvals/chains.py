@@ -19,6 +19,7 @@ from django.utils import timezone
 from approvals import policy
 from approvals.models import Approval, ApprovalRoute, ApprovalRule, Delegation
 from core import exception_codes
+from core.document_types import Kind
 from core.models import Invoice, Status
 from core.money import cents
 
@@ -70,6 +71,8 @@ def routing_facts(invoice: Invoice, *, straight_through_possible: bool) -> polic
     why_not = ""
     if not straight_through_possible:
         why_not = "it was sent for approval by a person"
+    elif invoice.document_kind == Kind.RECEIPT:
+        why_not = "a till receipt is a non-PO expense: it needs coding and an approver"
     elif invoice.purchase_order_id is None:
         why_not = "an invoice without a purchase order needs an approver"
     elif invoice.currency not in ("", settings.COMPANY_CURRENCY):

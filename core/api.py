@@ -113,8 +113,26 @@ def _status(request: HttpRequest, document: Document) -> dict:
             {"code": code, "message": message}
             for code, message in invoice.open_exceptions().values_list("code", "message")
         ],
-        "ocr": {"pages_read": document.pages_read, "pages_to_read": document.pages_to_read},
+        "ocr": _ocr_progress(document),
     }
+
+
+def _ocr_progress(document: Document) -> dict:
+    """How far OCR has got: pages read of pages to read (both 0 for a document that needs
+    no OCR), when reading started and finished (ISO 8601, or null), and the seconds left
+    as estimated (Document.ocr_seconds_left; null when no page is being read or nothing
+    is known yet to estimate from)."""
+    return {
+        "pages_read": document.pages_read,
+        "pages_to_read": document.pages_to_read,
+        "started_at": _isoformat(document.ocr_started_at),
+        "finished_at": _isoformat(document.ocr_finished_at),
+        "seconds_left": document.ocr_seconds_left(),
+    }
+
+
+def _isoformat(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def not_found(request: HttpRequest, exception=None):

@@ -13,6 +13,12 @@ Each code belongs to one kind:
   in the seller's name (VAT Directive 2006/112/EC art. 224);
 - `NOT_PAYABLE`: 325 proforma invoice, which by definition claims nothing: never paid.
 
+One kind has no code: `RECEIPT`, a till receipt (a shop's slip for what was paid at the
+till, read by extraction.receipts). UNTDID 1001 lists no receipt, and none of its codes
+may stand for one (380 would claim a payment is still owed), so a receipt keeps an empty
+type code and says what it is in `Invoice.document_kind` (DOCUMENT_KINDS): a non-PO expense,
+already paid, which matching sends for coding and approval as such.
+
 A code outside CODES is unknown: the invoice waits for a person (DOCUMENT_TYPE exception)
 instead of being taken for an invoice by default.
 
@@ -31,6 +37,11 @@ class Kind(StrEnum):
     SELF_BILLED = "self_billed"
     NOT_PAYABLE = "not_payable"
     UNKNOWN = "unknown"
+    RECEIPT = "receipt"
+
+
+# What the paper is, as `Invoice.document_kind` stores it.
+DOCUMENT_KINDS = [(Kind.INVOICE.value, "invoice"), (Kind.RECEIPT.value, "receipt")]
 
 
 class DocumentType(NamedTuple):
@@ -119,9 +130,12 @@ def document_type(code: str | None) -> DocumentType:
     return found or DocumentType(stated[:8], "Unknown document type", Kind.UNKNOWN)
 
 
-def label(code: str, direction: str = "invoice") -> str:
+def label(code: str, direction: str = "invoice", kind: str = Kind.INVOICE) -> str:
     """What the invoice screen calls a document: "Corrected invoice (384)", "Credit note
-    (381)"; a document without a stated code by its direction only."""
+    (381)", "Receipt" (`kind` RECEIPT); a document without a stated code by its direction
+    only."""
+    if kind == Kind.RECEIPT:
+        return "Receipt"
     if not code:
         return "Credit note" if direction == "credit_note" else "Invoice"
     return f"{document_type(code).name} ({code})"

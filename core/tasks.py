@@ -2,9 +2,10 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
-from core import pipeline
+from core import pipeline, queues
 from core.models import Invoice
 
 
@@ -13,20 +14,34 @@ def process_invoice(invoice_id: int) -> str:
 
 
 def enqueue_invoice(invoice_id: int) -> None:
-    """Queue the pipeline for an invoice once the current transaction has committed."""
-    transaction.on_commit(lambda: async_task("core.tasks.process_invoice", invoice_id))
+    """Queue the pipeline for an invoice once the current transaction has committed, on the
+    cluster its next stage belongs to (core.queues: scans to "ocr")."""
+    invoices = Invoice.objects.select_related("document").defer("document__words")
+    transaction.on_commit(lambda: queue_invoice(invoices.get(pk=invoice_id)))
 
 
 def resume_stalled() -> int:
     """Queue every invoice still waiting for an automatic stage (after a crash, a restart,
-    or a queue that lost a task). Claims make a second run of a busy invoice harmless."""
+    or a queue that lost a task), each on its cluster as enqueue_invoice would. Claims make
+    a second run of a busy invoice harmless."""
     stalled = Invoice.objects.filter(status__in=list(pipeline.STAGES)).exclude(
         claimed_until__gt=timezone.now()
     )
-    ids = list(stalled.values_list("pk", flat=True))
-    for invoice_id in ids:
-        async_task("core.tasks.process_invoice", invoice_id)
-    return len(ids)
+    invoices = list(stalled.select_related("document").defer("document__words"))
+    for invoice in invoices:
+        queue_invoice(invoice)
+    return len(invoices)
+
+
+def queue_invoice(invoice: Invoice) -> None:
+    """One task for the invoice's pipeline on its cluster. async_task's own default is the
+    cluster of the calling process (Q_CLUSTER_NAME: "ocr" inside an OCR worker), so the
+    cluster is named only where it differs; in sync mode (Q_SYNC) the task runs here."""
+    cluster = Conf.CLUSTER_NAME if Conf.SYNC else queues.cluster_for(invoice)
+    if cluster == Conf.CLUSTER_NAME:
+        async_task("core.tasks.process_invoice", invoice.pk)
+    else:
+        async_task("core.tasks.process_invoice", invoice.pk, cluster=cluster)
 
 
 def poll_mailboxes() -> str:

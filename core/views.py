@@ -110,7 +110,9 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "reason_codes": triage.REASON_CODES,
             "assignees": clerks() if can_work else [],
             "fields": _field_rows(invoice),
-            "document_label": document_types.label(invoice.type_code, invoice.document_type),
+            "document_label": document_types.label(
+                invoice.type_code, invoice.document_type, invoice.document_kind
+            ),
             "preceding": _preceding_invoice(invoice),
             "lines": _line_rows(invoice),
             "totals": _totals(invoice),

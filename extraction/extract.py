@@ -2,6 +2,10 @@
 
 Readers are tried by what the bytes are, not by the file name, because mail attachments
 arrive as "scan0001.bin" or "invoice.pdf" that is really XML.
+
+A printed document (a text PDF or a scan) may be a till receipt rather than an invoice:
+`extraction.receipts.apply_receipt` then marks it so and reads its shop, date and total by
+the receipt genre's rules, whichever reader read its words.
 """
 
 from pathlib import Path
@@ -11,6 +15,7 @@ from extraction.readers.pdf_streams import check_pdf_streams
 from extraction.readers.pdf_text import PdfTextReader
 from extraction.readers.pdf_xml import PdfEmbeddedXmlReader
 from extraction.readers.xml_invoice import XmlInvoiceReader
+from extraction.receipts import apply_receipt
 from extraction.types import ExtractionResult, Reader, SourceFile, UnreadableDocument
 
 READERS: list[Reader] = [XmlInvoiceReader(), PdfEmbeddedXmlReader(), PdfTextReader(), ImageReader()]
@@ -25,7 +30,9 @@ def extract_source(source: SourceFile) -> ExtractionResult:
     for reader in READERS:
         if reader.applies(source):
             try:
-                return reader.read(source)
+                result = reader.read(source)
+                apply_receipt(result, _method_of(result))
+                return result
             except UnreadableDocument:
                 raise
             except Exception as exc:
@@ -38,6 +45,11 @@ def extract_source(source: SourceFile) -> ExtractionResult:
         f"{source.name or 'The file'} is not a supported invoice format "
         "(PDF, e-invoice XML, or a PNG, JPEG or TIFF scan)"
     )
+
+
+def _method_of(result: ExtractionResult) -> str:
+    """ "ocr" where any word was read from pixels (its confidence below 1.0), else "text"."""
+    return "ocr" if any(word.confidence < 1.0 for word in result.words) else "text"
 
 
 def extract_path(path: str | Path) -> ExtractionResult:

@@ -97,10 +97,17 @@ def extract_invoice(invoice: Invoice) -> None:
 
 def _pages_read_of(document: Document):
     """Writes OCR progress to the document as it goes: the invoice screens show it while a
-    worker reads a long scan. Outside any transaction, so each page is seen at once."""
+    worker reads a long scan. Outside any transaction, so each page is seen at once.
+    Page 0 of N also stamps when reading started, and N of N when it finished, which
+    the estimate of the time left goes by (Document.ocr_seconds_left)."""
 
     def record(done: int, total: int) -> None:
-        Document.objects.filter(pk=document.pk).update(pages_read=done, pages_to_read=total)
+        progress = {"pages_read": done, "pages_to_read": total}
+        if done == 0:
+            progress.update(ocr_started_at=timezone.now(), ocr_finished_at=None)
+        if done >= total:
+            progress["ocr_finished_at"] = timezone.now()
+        Document.objects.filter(pk=document.pk).update(**progress)
 
     return record
 
@@ -153,6 +160,7 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
             inputs={
                 "format": result.format,
                 "type_code": result.type_code,
+                "document_kind": result.document_kind,
                 "fields_found": found,
                 "vendor_recognised_by": match.by,
                 "learned_fields": learned,
@@ -166,6 +174,7 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
             },
             format=result.format,
             document_type=result.document_type,
+            document_kind=result.document_kind,
             vendor=match.vendor,
             confidence={name: f.confidence for name, f in result.fields.items()},
             provenance={name: f.provenance.as_json() for name, f in result.fields.items()},

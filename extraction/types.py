@@ -220,6 +220,9 @@ class ExtractionResult:
     fields: dict[str, ExtractedField] = field(default_factory=dict)
     lines: list[LineItem] = field(default_factory=list)
     document_type: str = "invoice"  # or "credit_note"
+    # What the paper is (core.document_types: "invoice", or "receipt" for a till slip,
+    # extraction.receipts); independent of the direction above.
+    document_kind: str = "invoice"
     # UNTDID 1001 (BT-3) as the document states it; "" for a printed document.
     type_code: str = ""
     # The rest of the EN 16931 model, where the document states it (e-invoices).
@@ -248,6 +251,7 @@ class ExtractionResult:
         return {
             "format": self.format,
             "document_type": self.document_type,
+            "document_kind": self.document_kind,
             "type_code": self.type_code,
             "fields": fields,
             "allowances_charges": [item.as_json() for item in self.allowances_charges],

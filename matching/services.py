@@ -8,6 +8,10 @@ vendor), their lines with the quantity received and the quantity earlier invoice
 (one query, both as aggregates), the tolerance rules for the vendor (one), and possible
 duplicates (two). A PO found by vendor and amount costs two more.
 
+Receipts (till slips, `Invoice.document_kind` "receipt", extraction.receipts) are non-PO
+expenses paid at the till: no purchase order is looked for by vendor and amount, and a
+clean one goes on for coding and an approver with a reason that says it is a receipt.
+
 Waiting for goods: an invoice held only by NOT_RECEIVED is matched again when a goods
 receipt for its purchase order arrives (`rematch_waiting_for`), and goes on by itself if it
 now matches.
@@ -55,6 +59,10 @@ ACTOR = "system:matching"
 # Invoices whose lines count as billed: matching accepted them (or a person did).
 BILLED = (Status.MATCHED, Status.PENDING_APPROVAL, Status.APPROVED, Status.POSTED, Status.PAID)
 _QTY = DecimalField(max_digits=18, decimal_places=4)
+NON_PO_RECEIPT = (
+    "Receipt (till slip): a non-PO expense paid at the till; no purchase order to match; "
+    "needs coding and an approver"
+)
 # What `invoice_facts` reads beside the invoice: one query each, however many rows.
 FACTS_PREFETCH = ("lines", "allowances_charges", "tax_breakdown")
 
@@ -256,7 +264,8 @@ def match_invoice(invoice: Invoice) -> None:
     numbers = po_numbers(invoice.po_number)
     pos = purchase_orders(numbers, exclude_invoice=invoice.pk) if numbers else []
     found_by = "number" if numbers else ""
-    if not numbers and invoice.vendor_id and invoice.document_type == "invoice":
+    receipt = invoice.document_kind == Kind.RECEIPT
+    if not numbers and not receipt and invoice.vendor_id and invoice.document_type == "invoice":
         open_ids = list(
             PurchaseOrder.objects.filter(vendor_id=invoice.vendor_id, status="open").values_list(
                 "pk", flat=True
@@ -285,7 +294,9 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
         "ordered_net": str(sum((po.ordered_net for po in pos), Decimal(0))) if pos else None,
         "received_net": str(sum((po.received_net for po in pos), Decimal(0))) if pos else None,
         "invoice_net": str(invoice.net_amount) if invoice.net_amount is not None else None,
+        "document_kind": invoice.document_kind,
     }
+    receipt = invoice.document_kind == Kind.RECEIPT
     with transaction.atomic():
         MatchRun.objects.create(
             invoice=invoice,
@@ -309,6 +320,8 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
                 actor=ACTOR,
                 reason=f"Matched to purchase order {orders}{how} within tolerance"
                 if result.purchase_orders
+                else NON_PO_RECEIPT
+                if receipt
                 else "Non-PO invoice: no purchase order to match; needs coding and an approver",
                 inputs=inputs,
                 purchase_order_id=first_po,
@@ -317,7 +330,10 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
             invoice.send_to_review(
                 [f.as_json() for f in result.findings],
                 actor=ACTOR,
-                reason="Matching found: " + ", ".join(dict.fromkeys(result.codes)),
+                reason=(
+                    "Receipt (non-PO expense): matching found: " if receipt else "Matching found: "
+                )
+                + ", ".join(dict.fromkeys(result.codes)),
                 inputs=inputs,
                 purchase_order_id=first_po,
             )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from audit import chain
+from core.document_types import DOCUMENT_KINDS
 from core.identifiers import invoice_number_key
 from core.models.documents import Document
 from core.models.masterdata import PurchaseOrder, Vendor
@@ -146,6 +147,9 @@ class Invoice(models.Model):
         choices=[("invoice", "invoice"), ("credit_note", "credit note")],
         default="invoice",
     )
+    # What the paper is: an invoice, or a till receipt (a non-PO expense already paid;
+    # core.document_types.Kind.RECEIPT, read by extraction.receipts).
+    document_kind = models.CharField(max_length=16, choices=DOCUMENT_KINDS, default="invoice")
     # Refused with bidi controls or control characters where a clerk types it (the fields
     # form); as read from a document it is kept as found, for the clerk to see.
     vendor_name = models.CharField(max_length=200, blank=True, validators=[visible_text])

@@ -124,7 +124,9 @@ def test_an_upload_only_queues_the_scan_and_reads_no_page_in_the_request(
 
     monkeypatch.setattr(ocr, "default_engine", no_ocr_here)
     queued = []
-    monkeypatch.setattr("core.tasks.async_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(
+        "core.tasks.async_task", lambda *args, **options: queued.append((args, options))
+    )
     client.force_login(clerk)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,4 +137,5 @@ def test_an_upload_only_queues_the_scan_and_reads_no_page_in_the_request(
     assert response.status_code == 200
     invoice = Invoice.objects.get()
     assert invoice.status == Status.RECEIVED
-    assert queued == [("core.tasks.process_invoice", invoice.pk)]
+    # For the OCR workers (core.queues), so no digital document waits behind it.
+    assert queued == [(("core.tasks.process_invoice", invoice.pk), {"cluster": "ocr"})]
