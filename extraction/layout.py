@@ -84,6 +84,26 @@ def union(boxes) -> Box:
     )
 
 
+def read_confidence(words: list[Word], page: int | None, box: Box | None) -> float:
+    """How surely the value in `box` on `page` was read: the recogniser's confidence in
+    the least sure of the words lying mostly (half their area or more) inside the box, in
+    [0, 1]; 1.0 for words from a text layer, and where no box or no word says otherwise.
+    A value is read right only if each of its words is, so the least sure one bounds it."""
+    if box is None or page is None:
+        return 1.0
+    x0, top, x1, bottom = box
+    least = 1.0
+    for word in words:
+        if word.page != page or word.confidence >= least:
+            continue
+        width = max(0.0, min(word.x1, x1) - max(word.x0, x0))
+        height = max(0.0, min(word.bottom, bottom) - max(word.top, top))
+        area = (word.x1 - word.x0) * (word.bottom - word.top)
+        if area > 0 and width * height >= 0.5 * area:
+            least = word.confidence
+    return least
+
+
 def group_lines(words: list[Word]) -> list[Line]:
     """Lines in reading order: by page, top to bottom, each line's words left to right."""
     lines: list[Line] = []

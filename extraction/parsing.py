@@ -100,11 +100,16 @@ _NUMBER = re.compile(
     rf"(?P<lead>[{_MINUS}+(]?)(?P<digits>\d(?:[\d.,{GROUP_MARKS}]*\d)?)\s*(?P<trail>[{_MINUS})]?)"
 )
 _GROUPED = re.compile(rf"^\d{{1,3}}([.,{GROUP_MARKS}])\d{{3}}(?:\1\d{{3}})*$")
+# Indian numbering (lakh and crore: CLDR's en_IN pattern #,##,##0.00): the last three digits
+# grouped, then pairs: "2,67,011.67" is 267011.67, "1,00,00,000" one crore.
+_GROUPED_INDIAN = re.compile(r"^\d{1,2}(?:,\d{2})+,\d{3}$")
 # A money amount's shape, for telling the decimal convention: grouped or not, then a mark and
 # two decimals ("8'590.00", "1.234,56", "119,00"). Dates, times, phone numbers and versions
 # do not take this shape once read as whole tokens ("09.03.2026", "0761.12.34", "1.2.3").
 _MONEY_TOKEN = re.compile(r"(?<![\w.,/:'\u2019+])(?<!\w-)\d[\d.,'\u2019]*")
-_MONEY_SHAPE = re.compile(r"^(?:[1-9]\d{0,2}(?:([.,'\u2019])\d{3})*|\d+)(?P<mark>[.,])\d{2}$")
+_MONEY_SHAPE = re.compile(
+    r"^(?:[1-9]\d?(?:,\d{2})+,\d{3}|[1-9]\d{0,2}(?:([.,'\u2019])\d{3})*|\d+)(?P<mark>[.,])\d{2}$"
+)
 
 
 @dataclass(frozen=True)
@@ -158,9 +163,10 @@ def parse_amount(text: str, conventions: Conventions) -> Decimal | None:
 
     Negative when a minus leads or trails ("-25.00", "25,00-", "25,00 -") or parentheses
     enclose it. Thousands may be grouped by a point, comma, apostrophe (' or U+2019) or any
-    space (GROUP_MARKS). A mark printed once and followed by other than three digits is the decimal
-    mark whatever the document's convention ("1'234.56", "12,50"); a mark printed twice
-    groups thousands; only "1,234" or "1.234" is decided by `conventions`.
+    space (GROUP_MARKS), or in Indian lakhs ("2,67,011.67"). A mark printed once and
+    followed by other than three digits is the decimal mark whatever the document's
+    convention ("1'234.56", "12,50"); a mark printed twice groups thousands; only "1,234"
+    or "1.234" is decided by `conventions`.
     """
     cleaned = strip_currency(text).strip()
     found = _NUMBER.fullmatch(cleaned) if cleaned else None
@@ -172,7 +178,8 @@ def parse_amount(text: str, conventions: Conventions) -> Decimal | None:
     whole, fraction = digits, ""
     if decimal_mark:
         whole, _, fraction = digits.rpartition(decimal_mark)
-    if not (whole.isdigit() or _GROUPED.match(whole)) or (fraction and not fraction.isdigit()):
+    grouped = _GROUPED.match(whole) or _GROUPED_INDIAN.match(whole)
+    if not (whole.isdigit() or grouped) or (fraction and not fraction.isdigit()):
         return None
     try:
         value = Decimal(re.sub(r"\D", "", whole) + ("." + fraction if fraction else ""))

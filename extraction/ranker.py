@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import product
 from pathlib import Path
@@ -34,8 +34,9 @@ from scipy.special import expit
 from extraction.candidates import FAMILIES, FAMILY_OF, RANKED_FIELDS, Candidate
 from extraction.candidates import document_candidates as _document_candidates
 from extraction.fields import buyer_segments, extract_fields
-from extraction.layout import Line, Word, group_lines
+from extraction.layout import Line, Word, group_lines, read_confidence
 from extraction.line_items import item_rows
+from extraction.ocr import weigh_by_reading
 from extraction.parsing import Conventions
 from extraction.types import ExtractedField, ExtractionResult
 
@@ -78,6 +79,11 @@ class FieldRanker:
     scale: list[float] | None = None
     calibration_x: list[float] | None = None
     calibration_y: list[float] | None = None
+    # The same map fitted on held-out scans (OCR-read pages), whose score is the margin
+    # times how surely the value's words were read (`FieldModel.apply`); None: the model
+    # has not been measured on scans, and fields read by OCR keep the rules.
+    scan_calibration_x: list[float] | None = None
+    scan_calibration_y: list[float] | None = None
     # What the calibration maps: the pick's score less this many times its runner-up's
     # (0 in model files from before the runner-up was weighed).
     runner_up_weight: float = 0.0
@@ -110,13 +116,19 @@ class FieldRanker:
         number tied with a date)."""
         return chosen.score - self.runner_up_weight * chosen.runner_up
 
-    def probability(self, score: float) -> float:
+    def probability(self, score: float, scanned: bool = False) -> float:
         """The calibrated probability that the best candidate is right, given `score` (its
-        `margin`); never above MAX_PROBABILITY, as a few dozen held-out answers cannot show
-        more, and never above UNMEASURED without a calibration."""
-        if not self.calibration_x:
+        `margin`, times its reading's confidence where `scanned`), through the calibration
+        fitted on held-out text layers or, where `scanned`, on held-out scans; never above
+        MAX_PROBABILITY, as a few dozen held-out answers cannot show more, and never above
+        UNMEASURED without a calibration."""
+        xs, ys = (
+            (self.scan_calibration_x, self.scan_calibration_y)
+            if scanned
+            else (self.calibration_x, self.calibration_y)
+        )
+        if not xs:
             return min(float(score), UNMEASURED)
-        xs, ys = self.calibration_x, self.calibration_y
         if xs[0] > 0:
             # A score below every held-out one has shown nothing: towards 0, not the lowest
             # bucket's rate.
@@ -134,6 +146,8 @@ class FieldRanker:
             "scale": self.scale,
             "calibration_x": self.calibration_x,
             "calibration_y": self.calibration_y,
+            "scan_calibration_x": self.scan_calibration_x,
+            "scan_calibration_y": self.scan_calibration_y,
             "runner_up_weight": self.runner_up_weight,
         }
 
@@ -175,17 +189,29 @@ class FieldModel:
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ValueError(f"{path} is not a field model: {exc}") from exc
 
-    def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> None:
+    @property
+    def reads_scans(self) -> bool:
+        """Whether the model was measured on held-out scans (a calibration for OCR-read
+        pages): only then are scans' fields ranked instead of left to the rules."""
+        return any(ranker.scan_calibration_x for ranker in self.rankers.values())
+
+    def apply(self, result: ExtractionResult, analysis: "Analysis", method: str) -> set[str]:
         """Replace the ranked fields of `result` with the model's picks, each with the
         calibrated probability that it is right; a pick below ABSTAIN_BELOW is dropped. An
         unsure one stays, with its confidence, for a person to check: an invoice posted
         without a due date it prints is as wrong as one with a wrong date. A pick with no word
         beside it that says what it is, and (amounts) no sum that confirms it, is a guess
         whatever the model thinks: it stays under UNMEASURED (a delivery note's weight is
-        no invoice total)."""
+        no invoice total). On a scan (`method` "ocr") the pick's margin is first weighed by
+        how surely its words were read (`scan_score`) and mapped by the calibration for
+        scans. Returns the names of the fields it set or dropped."""
+        scanned = method == "ocr"
+        decided = set()
         for name, chosen in pick(self.rankers, analysis).items():
             ranker = self.rankers[name]
-            probability = round(ranker.probability(ranker.margin(chosen)), 4)
+            score = scan_score(ranker, chosen, analysis) if scanned else ranker.margin(chosen)
+            probability = round(ranker.probability(score, scanned), 4)
+            decided.add(name)
             if not _has_evidence(name, chosen):
                 probability = min(probability, UNMEASURED)
             if probability < ABSTAIN_BELOW:
@@ -194,6 +220,20 @@ class FieldModel:
                 result.fields[name] = replace(chosen.ruled, confidence=probability)
             else:
                 result.fields[name] = chosen.candidate.as_field(probability, method)
+        return decided
+
+
+def scan_score(ranker: FieldRanker, chosen: "Pick", analysis: "Analysis") -> float:
+    """What the calibration for scans maps: the pick's margin times the recogniser's
+    confidence in the least sure word of its value (`layout.read_confidence`), so of two
+    picks the model is equally sure of, the one read from faint or broken print is less
+    likely right, and the calibration measures by how much."""
+    if chosen.candidate is not None:
+        read = 1.0 - chosen.candidate.features.get("ocr_doubt", 0.0)
+    else:
+        where = chosen.ruled.provenance
+        read = read_confidence(analysis.words, where.page, where.bbox)
+    return ranker.margin(chosen) * read
 
 
 @dataclass(frozen=True)
@@ -307,6 +347,7 @@ class Analysis:
     rules: ExtractionResult
     lines: list[Line]
     candidates: dict[str, list[Candidate]]
+    words: list[Word] = field(default_factory=list)
 
 
 def analyse(words: list[Word], fmt: str = "pdf-text", method: str = "text") -> Analysis:
@@ -323,20 +364,33 @@ def analyse(words: list[Word], fmt: str = "pdf-text", method: str = "text") -> A
         [index for index, _ in rows],
         lines_sum if rows else None,
     )
-    return Analysis(rules, lines, candidates)
+    if method == "ocr":
+        # Read by OCR: each candidate says so, and how surely its words were read (the
+        # recogniser's confidence of its least sure word); a text layer's have neither.
+        for family in candidates.values():
+            for candidate in family:
+                read = read_confidence(words, candidate.page, candidate.bbox)
+                candidate.features["ocr"] = 1.0
+                candidate.features["ocr_doubt"] = round(1.0 - read, 3)
+    return Analysis(rules, lines, candidates, words)
 
 
 def find_fields(words: list[Word], fmt: str = "pdf-text", method: str = "text"):
     """Header fields and lines from positioned words: the rules, then the model's ranking
     of the fields it was trained for. Returns an ExtractionResult."""
-    # The model learnt from and was calibrated on text layers; OCR's words (other errors,
-    # other boxes) keep the rules until scans are in its training data.
-    model = active_model() if method == "text" else None
-    if model is None:
-        return extract_fields(words, fmt=fmt, method=method)
-    analysis = analyse(words, fmt, method)
-    result = analysis.rules
-    model.apply(result, analysis, method)
+    # OCR's words (other errors, other boxes) are ranked only by a model measured on
+    # held-out scans; otherwise the rules answer for a scan. Either way a scan's fields the
+    # model did not decide are weighed by how surely their words were read.
+    scanned = method == "ocr"
+    model = active_model()
+    if model is not None and (model.reads_scans or not scanned):
+        analysis = analyse(words, fmt, method)
+        result = analysis.rules
+        decided = model.apply(result, analysis, method)
+    else:
+        result, decided = extract_fields(words, fmt=fmt, method=method), set()
+    if scanned:
+        weigh_by_reading(result, names=set(result.fields) - decided)
     return result
 
 

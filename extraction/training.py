@@ -31,7 +31,8 @@ from audit.models import AuditEvent
 from core.models import Invoice, Status
 from extraction.candidates import FAMILY_OF, RANKED_FIELDS
 from extraction.layout import Word
-from extraction.ranker import KINDS, Analysis, FieldModel, FieldRanker, analyse, pick
+from extraction.ranker import KINDS, Analysis, FieldModel, FieldRanker, analyse, pick, scan_score
+from extraction.readers.image import image_words
 from extraction.readers.pdf_text import pdf_words
 from extraction.types import AMOUNT_FIELDS, DATE_FIELDS
 
@@ -60,6 +61,9 @@ LIGHTGBM_ROUNDS = 80
 REAL_WEIGHT = 3.0  # a real document counts as much as three generated ones
 # The calibration maps a pick's score less this many times its runner-up's (FieldRanker.margin).
 RUNNER_UP_WEIGHT = 0.5
+# Fewer held-out answers on scans than this for a field show nothing: no calibration for
+# scans, and the field of a scan stays with the rules (FieldModel.reads_scans).
+MIN_SCAN_ANSWERS = 20
 
 
 @dataclass
@@ -72,11 +76,14 @@ class LabelledDocument:
     truth: dict[str, str]
     path: Path | None = None
     real: bool = True
+    # "text": words of a text layer; "ocr": words OCR read on a scan (`load_scanned_set`).
+    method: str = "text"
     analysis: Analysis | None = field(default=None, repr=False)
 
     def analysed(self) -> Analysis:
         if self.analysis is None:
-            self.analysis = analyse(self.words)
+            fmt = "image-ocr" if self.method == "ocr" else "pdf-text"
+            self.analysis = analyse(self.words, fmt, self.method)
         return self.analysis
 
 
@@ -85,26 +92,74 @@ def load_labelled_set(path: Path) -> list[LabelledDocument]:
     Raises FileNotFoundError when the set is not there."""
     path = Path(path)
     documents = []
-    for line in (path / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in _truth_rows(path):
         file = path / "files" / row["file"]
         if file.suffix.lower() != ".pdf":
             continue
-        layout = row.get("layout") or row["file"]
-        # realdev's "own" tag holds four different vendors' layouts.
-        group = row["file"] if layout == "own" else layout
         documents.append(
             LabelledDocument(
                 name=row["file"],
-                group=f"{path.name}:{group}",
+                group=_group(path, row),
                 words=pdf_words(file.read_bytes()),
                 truth={k: str(v) for k, v in row["fields"].items() if v not in (None, "")},
                 path=file,
             )
         )
     return documents
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def load_scanned_set(path: Path) -> list[LabelledDocument]:
+    """The scans of a labelled set, read by OCR as the image reader reads them
+    (`extraction.readers.image.image_words`, through the OCR cache: the first run reads
+    every page, seconds each; later runs, with the same engine, none):
+
+    - rows whose `file` is an image (scan-dev: scanned and photographed invoices), with
+      every field of the truth;
+    - rows with an `image`, a page-1 picture of a PDF (realdev: 200 dpi PNGs), with only the
+      fields printed on page 1 (`printed_page1`), in the group of the PDF they picture, so
+      a layout's PDF and scan are never in the training and the scoring fold at once.
+
+    Raises FileNotFoundError when the set is not there."""
+    path = Path(path)
+    documents = []
+    for row in _truth_rows(path):
+        truth = {k: str(v) for k, v in row["fields"].items() if v not in (None, "")}
+        if Path(row["file"]).suffix.lower() in IMAGE_SUFFIXES:
+            file = path / "files" / row["file"]
+        elif row.get("image"):
+            file = path / row["image"]
+            if not file.exists():  # beside the PDFs, in files/
+                file = path / "files" / row["image"]
+            shown = set(row.get("printed_page1", row["fields"]))
+            truth = {k: v for k, v in truth.items() if k in shown}
+        else:
+            continue
+        documents.append(
+            LabelledDocument(
+                name=file.name,
+                group=_group(path, row),
+                words=image_words(file.read_bytes()),
+                truth=truth,
+                path=file,
+                method="ocr",
+            )
+        )
+    return documents
+
+
+def _truth_rows(path: Path) -> list[dict]:
+    lines = (path / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _group(path: Path, row: dict) -> str:
+    """The row's layout or issuer group in set `path`."""
+    layout = row.get("layout") or row["file"]
+    # realdev's "own" tag holds four different vendors' layouts.
+    return f"{path.name}:{row['file'] if layout == 'own' else layout}"
 
 
 def corpus_documents(count: int | None = None) -> list[LabelledDocument]:
@@ -336,16 +391,25 @@ def train(documents: list[LabelledDocument], kinds=KINDS, fields=RANKED_FIELDS) 
     rankers = {name: _fit(documents, name, kinds_chosen[name]) for name in fields}
     for ranker in rankers.values():
         ranker.runner_up_weight = RUNNER_UP_WEIGHT
-    scores: dict[str, list[float]] = {name: [] for name in fields}
-    right: dict[str, list[int]] = {name: [] for name in fields}
+    # Held-out picks of text layers and of scans, calibrated apart: (scores, rightness).
+    held_out = {method: {name: ([], []) for name in fields} for method in ("text", "ocr")}
     for fold, (_, held) in zip(fold_rankers, inner, strict=True):
         for document in held:
-            for name, chosen in pick(fold, document.analysed()).items():
-                scores[name].append(rankers[name].margin(chosen))
-                right[name].append(int(same(name, document.truth.get(name), chosen.value)))
+            analysis = document.analysed()
+            for name, chosen in pick(fold, analysis).items():
+                ranker = rankers[name]
+                scanned = document.method == "ocr"
+                score = scan_score(ranker, chosen, analysis) if scanned else ranker.margin(chosen)
+                scores, right = held_out[document.method][name]
+                scores.append(score)
+                right.append(int(same(name, document.truth.get(name), chosen.value)))
     for name, ranker in rankers.items():
-        if right[name]:
-            ranker.calibration_x, ranker.calibration_y = calibration(scores[name], right[name])
+        scores, right = held_out["text"][name]
+        if right:
+            ranker.calibration_x, ranker.calibration_y = calibration(scores, right)
+        scores, right = held_out["ocr"][name]
+        if len(right) >= MIN_SCAN_ANSWERS:
+            ranker.scan_calibration_x, ranker.scan_calibration_y = calibration(scores, right)
     about = {
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "kinds": kinds_chosen,
@@ -353,6 +417,7 @@ def train(documents: list[LabelledDocument], kinds=KINDS, fields=RANKED_FIELDS) 
         "data_sha256": data_hash(documents),
         "documents": len(documents),
         "real_documents": len(real),
+        "scans": sum(d.method == "ocr" for d in real),
         "groups": len({d.group for d in documents}),
     }
     return FieldModel(rankers, about)
@@ -403,6 +468,7 @@ class HeldOutAnswer:
     value: object
     confidence: float
     right: bool
+    method: str = "text"  # how the document was read: "text" layer or "ocr"
 
 
 def cross_validate(
@@ -430,6 +496,7 @@ def cross_validate(
                         found.value if found else None,
                         found.confidence if found else 0.0,
                         same(name, truth, found.value if found else None),
+                        document.method,
                     )
                 )
     return answers
@@ -440,5 +507,5 @@ def ranked_result(model: FieldModel, document: LabelledDocument):
     left as it was)."""
     analysis = document.analysed()
     result = replace(analysis.rules, fields=dict(analysis.rules.fields))
-    model.apply(result, analysis, "text")
+    model.apply(result, analysis, document.method)
     return result

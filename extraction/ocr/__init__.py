@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
-from extraction.layout import Word
+from extraction.layout import Word, read_confidence
 from extraction.types import ExtractionResult
 
 # Scans at 200 dpi read well; more pixels only cost time, so finer scans are scaled down
@@ -116,33 +116,25 @@ def ocr_words(
     ]
 
 
-def weigh_by_reading(result: ExtractionResult, pages: set[int] | None = None) -> None:
-    """Each field found on an OCR-read page (all pages, or those in `pages`) becomes only as
-    sure as the reading of the words its value stands on: the extractor's confidence that
-    it picked the right value times the recogniser's confidence in the least sure of those
-    words (the chance the value is right is the chance it was picked right and read right).
-    A value read from a noisy scan is then unsure and goes to a person (LOW_CONFIDENCE)
-    instead of through. The words are those of `result.words` whose box lies mostly
-    inside the field's box on its page; a field without a box is left as it is."""
+def weigh_by_reading(
+    result: ExtractionResult, pages: set[int] | None = None, names: Iterable[str] | None = None
+) -> None:
+    """Each field found on an OCR-read page (all pages, or those in `pages`; every field,
+    or those in `names`) becomes only as sure as the reading of the words its value stands
+    on: the extractor's confidence that it picked the right value times the recogniser's
+    confidence in the least sure of those words (`extraction.layout.read_confidence`: the
+    chance the value is right is the chance it was picked right and read right). A value
+    read from a noisy scan is then unsure and goes to a person (LOW_CONFIDENCE) instead of
+    through. A field without a box is left as it is. The field model weighs its own
+    answers the same way before its calibration for scans (extraction.ranker)."""
+    chosen = set(result.fields) if names is None else set(names)
     for name, found in list(result.fields.items()):
         where = found.provenance
-        if where.bbox is None or where.page is None or (pages and where.page not in pages):
+        if name not in chosen or (pages and where.page not in pages):
             continue
-        read = [
-            word.confidence
-            for word in result.words
-            if word.page == where.page and _mostly_inside(word, where.bbox)
-        ]
-        if read:
-            result.fields[name] = replace(found, confidence=round(found.confidence * min(read), 3))
-
-
-def _mostly_inside(word: Word, box) -> bool:
-    x0, top, x1, bottom = box
-    width = max(0.0, min(word.x1, x1) - max(word.x0, x0))
-    height = max(0.0, min(word.bottom, bottom) - max(word.top, top))
-    area = (word.x1 - word.x0) * (word.bottom - word.top)
-    return area > 0 and width * height >= 0.5 * area
+        read = read_confidence(result.words, where.page, where.bbox)
+        if read < 1.0:
+            result.fields[name] = replace(found, confidence=round(found.confidence * read, 3))
 
 
 def read_cached(image: Image.Image, engine: OcrEngine) -> list[OcrWord]:

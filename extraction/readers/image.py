@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages, weigh_by_reading
+from extraction.layout import Word
+from extraction.ocr import OCR_DPI, max_ocr_pages, read_pages
 from extraction.ranker import find_fields
 from extraction.types import ExtractionResult, OverLimit, SourceFile, UnreadableDocument
 
@@ -40,20 +41,26 @@ class ImageReader:
         return source.data.startswith(tuple(_SIGNATURES))
 
     def read(self, source: SourceFile) -> ExtractionResult:
-        # The limits, for all pages, before a pixel is decoded; then one page at a time.
-        count = len(image_page_sizes(source.data))
-        pages = (image_page(source.data, index) for index in range(count))
-        words = read_pages(
-            ((page, number, dpi) for number, (page, dpi) in enumerate(pages, start=1)),
-            total=count,
-        )
+        words = image_words(source.data)
         if not words:
             raise UnreadableDocument(
                 "No text could be read from the image (a blank or very faint scan)"
             )
-        result = find_fields(words, fmt="image-ocr", method="ocr")
-        weigh_by_reading(result)
-        return result
+        # The field finder weighs each field by how surely its words were read.
+        return find_fields(words, fmt="image-ocr", method="ocr")
+
+
+def image_words(data: bytes) -> list[Word]:
+    """The words OCR reads on every page of an image file, in PDF points (page 1, 2, ...),
+    as the reader hands them to the field finder; the training of the field model reads
+    labelled scans the same way. Raises UnreadableDocument or OverLimit as
+    `image_page_sizes` does, before a pixel is decoded."""
+    # The limits, for all pages, before a pixel is decoded; then one page at a time.
+    count = len(image_page_sizes(data))
+    pages = (image_page(data, index) for index in range(count))
+    return read_pages(
+        ((page, number, dpi) for number, (page, dpi) in enumerate(pages, start=1)), total=count
+    )
 
 
 def image_page_sizes(data: bytes) -> list[tuple[int, int, float]]:

@@ -32,8 +32,9 @@ from extraction.types import ExtractionResult, OverLimit, SourceFile, Unreadable
 # pdfminer logs every damaged object it steps over; the clerk gets one clear message instead.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
-# pdfium is not safe to call from two threads at once.
-_pdfium_lock = threading.Lock()
+# pdfium is not safe to call from two threads at once: every caller in the process holds this
+# (the PDF reader here, core.queues looking for pages without text).
+pdfium_lock = threading.Lock()
 
 
 class PdfTextReader:
@@ -55,9 +56,12 @@ class PdfTextReader:
             )
         if not scanned:
             return find_fields(words, fmt="pdf-text")
-        fmt = "pdf-ocr" if len(scanned) == len(pages) else "pdf-mixed"
-        # The rules alone: the field ranker has not learnt OCR's words (extraction.ranker).
-        result = extract_fields(words, fmt=fmt)
+        if len(scanned) == len(pages):
+            # A scanned PDF reads as an image does (extraction.readers.image).
+            return find_fields(words, fmt="pdf-ocr", method="ocr")
+        # Some pages printed, some scanned: the rules alone, each field weighed by how its
+        # page was read (the field model learnt text layers and whole scans, not mixtures).
+        result = extract_fields(words, fmt="pdf-mixed")
         # The fields are found in one pass over the words of every page, so a label on one
         # page can be confirmed by amounts on another as with any PDF; afterwards each
         # field names how the page it came from was read.
@@ -139,7 +143,7 @@ def scanned_page_words(data: bytes, numbers: list[int]) -> list[Word]:
 
 
 def _render(data: bytes, number: int):
-    with _pdfium_lock:
+    with pdfium_lock:
         try:
             pdf = pypdfium2.PdfDocument(data)
             try:

@@ -1,12 +1,15 @@
-"""OCR on real scans, three ways side by side in one run, on the same pages:
+"""OCR on real scans, several ways side by side in one run, on the same pages:
 
-(a) the project's engine as configured (`extraction.ocr.default_engine()`);
+(a) the project's engine as configured (`extraction.ocr.default_engine()`), its networks
+    on ONNX Runtime (settings.OCR_RUNTIME="onnx");
 (b) the same engine with its fast path off: CRAFT finds the phrases on every page
     (settings.OCR_FAST_PATH=False; an engine without that switch is handed no ink boxes,
     `find_text_boxes` answering None, its own "not print on paper: use CRAFT" branch);
     orientation, batching, the upside-down check are the engine's code at run time;
-(c) easyocr's default `Reader.readtext` on the page, the engine's offline weights, no
-    orientation step, its phrases cut into words as bench_ocr.py cuts them.
+(c) easyocr's default `Reader.readtext` on the page, the engine's offline weights on
+    torch, no orientation step, its phrases cut into words as bench_ocr.py cuts them;
+(d) as (a), the networks on torch (OCR_RUNTIME="torch");
+(e) as (b), the networks on torch.
 
 Each is read the product's way, `extract_source(SourceFile(name, bytes))`: the image
 reader, the page scaled as `ocr_words` scales it, the field finder; only the engine that
@@ -25,7 +28,7 @@ the share of answers at confidence >= 0.6 that are wrong, and seconds per page w
 empty OCR cache (loading the networks is timed apart, before the first page).
 
 BENCH_OCR_REAL_STEP (default 3) reads every n-th receipt and rendered invoice (all of
-scan-dev); 1 reads them all. BENCH_OCR_REAL_WAYS (default "abc") picks the ways, and
+scan-dev); 1 reads them all. BENCH_OCR_REAL_WAYS (default "abcd") picks the ways, and
 BENCH_OCR_REAL_LIMIT=n reads the first n pages of each set only (for trying a change).
 BENCH_OCR_SIGNALS=path writes a CSV with, per page, what a check on the fast path could
 look at (its boxes, the share of the ink they cover, the recogniser's mean confidence on
@@ -48,7 +51,13 @@ from unittest import mock
 
 DEFAULT_STEP = 3
 CONFIDENT = 0.6
-TITLES = {"a": "(a) engine", "b": "(b) CRAFT always", "c": "(c) easyocr default"}
+TITLES = {
+    "a": "(a) engine, onnx",
+    "b": "(b) CRAFT always, onnx",
+    "c": "(c) easyocr default",
+    "d": "(d) engine, torch",
+    "e": "(e) CRAFT always, torch",
+}
 SROIE_FIELDS = {"vendor_name": "company", "invoice_date": "date", "total_amount": "total"}
 
 
@@ -70,7 +79,7 @@ def run() -> None:
 
     began = time.perf_counter()
     step = int(os.environ.get("BENCH_OCR_REAL_STEP", DEFAULT_STEP))
-    ways = [way for way in os.environ.get("BENCH_OCR_REAL_WAYS", "abc") if way in TITLES]
+    ways = [way for way in os.environ.get("BENCH_OCR_REAL_WAYS", "abcd") if way in TITLES]
     sroie, scans, rendered = (sets_dir() / name for name in ("sroie-dev", "scan-dev", "realdev"))
     found = {
         "sroie-dev": (sroie / "img", lambda: measures.receipts(sroie, step)),
@@ -105,6 +114,10 @@ def run() -> None:
         chosen = [p for p in pages if p.set_name == set_name]
         if chosen:
             report_set(set_name, chosen, results, ways)
+    print(f"\nall {len(pages)} pages ({os.cpu_count()} CPUs; OCR_THREADS={threads()})")
+    for label, summary in (("s/page mean", statistics.mean), ("s/page median", statistics.median)):
+        cells = [f"{summary([results[w][p.name].seconds for p in pages]):.1f} s" for w in ways]
+        print(f"{label:<24}" + "".join(f"{cell:>22}" for cell in cells))
     signals_path = os.environ.get("BENCH_OCR_SIGNALS")
     if signals_path and "a" in ways:
         write_signals(Path(signals_path), pages, results)
@@ -162,6 +175,12 @@ class DefaultReadtext:
         return words
 
 
+def threads() -> int:
+    from django.conf import settings
+
+    return settings.OCR_THREADS
+
+
 def load_engines(ways: str) -> dict:
     from django.conf import settings
     from django.test import override_settings
@@ -172,8 +191,15 @@ def load_engines(ways: str) -> dict:
     from extraction.types import SourceFile, UnreadableDocument
 
     began = time.perf_counter()
-    reader = easyocr_engine._shared_reader()
+    reader = easyocr_engine._shared_reader("torch")
     print(f"\nloading easyocr's networks: {time.perf_counter() - began:.1f} s (not in s/page)")
+    if any(way in ways for way in "ab"):
+        began = time.perf_counter()
+        runtime = easyocr_engine.prepare("onnx")
+        print(
+            f"loading them on onnx ({settings.OCR_MODELS_DIR}; exported there first where not "
+            f"cached): {time.perf_counter() - began:.1f} s, running on {runtime}"
+        )
 
     def no_fast_path():
         # The engine's own switch where it has one; else no ink boxes, which is its "not
@@ -182,10 +208,22 @@ def load_engines(ways: str) -> dict:
             return override_settings(OCR_FAST_PATH=False)
         return mock.patch.object(easyocr_engine, "find_text_boxes", return_value=None)
 
+    def on(runtime, *more):
+        @contextlib.contextmanager
+        def during():
+            with override_settings(OCR_RUNTIME=runtime), contextlib.ExitStack() as stack:
+                for context in more:
+                    stack.enter_context(context())
+                yield
+
+        return during
+
     makers = {
-        "a": lambda: Recording(default_engine(), "bench-a"),
-        "b": lambda: Recording(default_engine(), "bench-b", during=no_fast_path),
+        "a": lambda: Recording(default_engine(), "bench-a", during=on("onnx")),
+        "b": lambda: Recording(default_engine(), "bench-b", during=on("onnx", no_fast_path)),
         "c": lambda: Recording(DefaultReadtext(reader), "bench-c"),
+        "d": lambda: Recording(default_engine(), "bench-d", during=on("torch")),
+        "e": lambda: Recording(default_engine(), "bench-e", during=on("torch", no_fast_path)),
     }
     engines = {way: makers[way]() for way in ways}
     # A first page for each way, so none pays on its first real page for what is loaded
@@ -250,7 +288,7 @@ def words_on_original(page, result: PageResult, way: str) -> list:
     image, words, _ = result.reads[0]
     with Image.open(page.path) as opened:
         original = ImageOps.exif_transpose(opened).size
-    angle = upright_angle(image) if way in "ab" else 0.0
+    angle = upright_angle(image) if way in "abde" else 0.0
     upright = rotate(image, angle).size if angle else image.size
     boxes = []
     for word in words:
@@ -268,6 +306,11 @@ def report_set(set_name: str, pages: list, results: dict, ways: str) -> None:
     names = list(SROIE_FIELDS) if receipts else HEADER
     width = 22
     print(f"\n{set_name}: {len(pages)} pages")
+    if not receipts:
+        # The shipped field model learnt from these scans (as read by the engine), so its
+        # fields here compare the OCR ways, not layouts never seen: bench_real.py has the
+        # cross-validated figures for scans.
+        print("  fields by the shipped model: in-sample here (bench_real.py: cross-validated)")
     for page in pages:
         if page.note:
             print(f"  {page.name}: {page.note}")
@@ -303,6 +346,10 @@ def report_set(set_name: str, pages: list, results: dict, ways: str) -> None:
             label = SROIE_FIELDS.get(name, name) if receipts else name
             row(f"  {label}", [_share(t.hits[name], t.total[name]) for t in tallies.values()])
     row("fields right", [_share(*t.overall(names)) for t in tallies.values()])
+    if receipts:  # read as receipts, confidence calibrated on other shops (extraction.receipts)
+        words = {w: [measures.read_words(results[w][p.name].reads) for p in pages] for w in ways}
+        for label, cells in measures.receipt_rows(pages, words):
+            row(label, cells)
     row(
         f"confident (>={CONFIDENT}) wrong",
         [_share(*t.confident_wrong_share(names)) for t in tallies.values()],

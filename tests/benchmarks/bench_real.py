@@ -13,7 +13,12 @@ repository; a set that is not there is said and skipped):
    ../shared/tools/score.py and touchless.py see, so the figures can be checked against
    them). The generated corpus and the blind held-out v2 set, rules alone and with the
    shipped model, for comparison.
-2. end to end (tests/benchmarks/endtoend.py, touchless.py's definitions): every document
+2. the same on scans read by OCR (the project's engine): ../shared/data/scan-dev's scanned
+   and photographed invoices and realdev's 200 dpi page-1 pictures (fields printed on page
+   1), every field of the truth counted; the cross-validated ranker's folds hold each
+   layout's PDF and picture together. The OCR's words are kept in BENCH_CACHE_DIR/ocr, so
+   only the first run reads the pages (minutes; OCR speed is bench_ocr_real.py's figure).
+3. end to end (tests/benchmarks/endtoend.py, touchless.py's definitions): every document
    through `ingest --sync` on a fresh database with clean master data from its truth; the
    touchless rate (posted with no person, every checked field right) and the false
    auto-approval rate (posted with no person, a field wrong or missing), per set, for the
@@ -33,6 +38,7 @@ import time
 from pathlib import Path
 
 SETS = ("realdev", "wild-dev")
+SCAN_SETS = ("realdev", "scan-dev")  # their images, read by OCR
 RULES = "rules alone"
 RANKER = "ranker (cross-val.)"
 SHIPPED = "shipped model"
@@ -52,6 +58,8 @@ def main() -> None:
     # LightGBM's OpenMP threads spin while they wait; on two busy cores that made training
     # ten times slower. Passive waiting changes no result.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # The scans' OCR is kept between runs (the page's pixels and the engine are its key).
+    os.environ.setdefault("OCR_CACHE_DIR", str(_cache_dir() / "ocr"))
     import django
 
     django.setup()
@@ -77,8 +85,9 @@ def run(scratch: Path) -> None:
             print(f"{name}: the set is not there ({folder}); left out")
     using, why_not = _ranker_api()
     models, model_note = {}, why_not
+    scans = _scans()
     if labelled and using is not None:
-        models, model_note = cross_validated_models(labelled)
+        models, model_note = cross_validated_models(labelled, scans)
     print(f"ranker: {model_note}")
     shipped = _shipped_model()
     if shipped is None:
@@ -94,6 +103,8 @@ def run(scratch: Path) -> None:
 
     if labelled:
         field_accuracy(labelled, ways, models, min_confidence)
+    if scans:
+        scan_accuracy(scans, ways, min_confidence)
     generated_sets(using, shipped, min_confidence)
     if labelled:
         end_to_end(labelled, ways, scratch)
@@ -115,7 +126,37 @@ def reading(using, model=None):
     return using(model) if using is not None else contextlib.nullcontext()
 
 
-def cross_validated_models(labelled) -> tuple[dict, str]:
+def _cache_dir() -> Path:
+    default = Path(tempfile.gettempdir()) / "ledgerline-bench-cache"
+    return Path(os.environ.get("BENCH_CACHE_DIR", default))
+
+
+def _scans() -> list:
+    """The labelled scans of SCAN_SETS read by OCR (extraction.training.load_scanned_set),
+    or [] where the sets or the loader are not there."""
+    try:
+        from extraction.training import load_scanned_set
+    except ImportError as exc:
+        print(f"scans: extraction.training.load_scanned_set is not there ({exc}); left out")
+        return []
+    from tests.benchmarks.realsets import sets_dir
+
+    began = time.perf_counter()
+    scans = []
+    for name in SCAN_SETS:
+        folder = sets_dir() / name
+        if (folder / "truth.jsonl").exists():
+            found = load_scanned_set(folder)
+            scans += found
+            print(f"{name}: {len(found)} scans read by OCR")
+        else:
+            print(f"{name}: the set is not there ({folder}); its scans left out")
+    if scans:
+        print(f"  ({time.perf_counter() - began:.0f} s to read them; cache {_cache_dir() / 'ocr'})")
+    return scans
+
+
+def cross_validated_models(labelled, scans=()) -> tuple[dict, str]:
     """{document file name: the model trained without its fold}, and what was done.
 
     Training takes minutes, so each fold's model is kept in BENCH_CACHE_DIR under the hash
@@ -135,12 +176,12 @@ def cross_validated_models(labelled) -> tuple[dict, str]:
     from tests.benchmarks.realsets import sets_dir
 
     began = time.perf_counter()
-    default = Path(tempfile.gettempdir()) / "ledgerline-bench-cache"
-    cache = Path(os.environ.get("BENCH_CACHE_DIR", default))
+    cache = _cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     retrain = os.environ.get("BENCH_RETRAIN") == "1"
     code = _extraction_code_hash()
     documents = [d for name in labelled for d in load_labelled_set(sets_dir() / name)]
+    documents += scans
     corpus = corpus_documents()
     models, shown = {}, []
     for number, (training, held_out) in enumerate(folds(documents), start=1):
@@ -240,6 +281,33 @@ def field_accuracy(labelled, ways, models, min_confidence) -> None:
             f"{SHIPPED}: trained on these documents too, so in-sample here: not a measure of "
             "layouts never seen, but what score.py and touchless.py measure on this code"
         )
+    print(f"({time.perf_counter() - began:.0f} s)")
+
+
+def scan_accuracy(scans, ways, min_confidence) -> None:
+    """Field accuracy on the scans, each read by OCR the product's way, in the same ways
+    (rules, cross-validated ranker, shipped model) as the text layers."""
+    from tests.benchmarks.realsets import Tally, print_accuracy, print_reliability
+
+    began = time.perf_counter()
+    print(f"\n=== field accuracy on real scans (read by OCR; min confidence {min_confidence})")
+    both = {title: Tally(min_confidence) for title in ways}
+    for set_name in SCAN_SETS:
+        docs = [d for d in scans if d.group.startswith(f"{set_name}:")]
+        if not docs:
+            continue
+        columns = {title: Tally(min_confidence) for title in ways}
+        for doc in docs:
+            for title, context in ways.items():
+                with context(doc.name):
+                    report = _read(doc.path)
+                # An image has no text layer: every field of the truth counts.
+                columns[title].add(doc.truth, report, None)
+                both[title].add(doc.truth, report, None)
+        print(f"\n{set_name} scans ({len(docs)})")
+        print_accuracy(columns)
+    print("\nreliability, every field of every scan")
+    print_reliability(both)
     print(f"({time.perf_counter() - began:.0f} s)")
 
 

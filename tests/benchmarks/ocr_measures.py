@@ -195,3 +195,70 @@ def rendered_invoices(folder: Path, step: int) -> list[Page]:
             path = folder / "files" / row["image"]
         pages.append(Page("realdev", row["image"], path, truth))
     return pages
+
+
+# ------------------------------------------------------- receipts read as receipts (SROIE)
+
+
+def receipt_rows(pages: list[Page], words: dict[str, list]) -> list[tuple[str, list[str]]]:
+    """Rows for the bench's table: per way (`words`: way -> each page's OCR words, as
+    extraction.layout.Word), the receipt rules' company, date and total right, and the
+    share of confident answers (>= EXTRACTION_MIN_CONFIDENCE) wrong, every confidence from
+    a calibration fitted on other shops only (extraction.receipt_calibration); the line
+    truth's figures first, as a row of their own."""
+    from django.conf import settings
+
+    from extraction.receipt_calibration import (
+        LabelledReceipt,
+        cross_validate,
+        line_truth_words,
+        summary,
+        truth_of,
+    )
+    from extraction.receipts import FIELDS
+
+    minimum = settings.EXTRACTION_MIN_CONFIDENCE
+    keys = [
+        json.loads((p.path.parent.parent / "key" / f"{p.path.stem}.json").read_text())
+        for p in pages
+    ]
+
+    def figures(word_lists) -> list[str]:
+        receipts = [
+            LabelledReceipt(p.name, w, truth_of(k), k.get("company", ""), k.get("address", ""))
+            for p, w, k in zip(pages, word_lists, keys, strict=True)
+            if w
+        ]
+        if len({r.company for r in receipts}) < 2:
+            return ["-"] * (len(FIELDS) + 2)
+        fields, (wrong, confident) = summary(receipts, cross_validate(receipts), minimum)
+        right, judged = sum(r for r, _ in fields.values()), sum(j for _, j in fields.values())
+        return [
+            *(f"{r}/{j} {r / j:.0%}" if j else "-" for r, j in fields.values()),
+            f"{right}/{judged} {right / max(judged, 1):.0%}",
+            f"{wrong}/{confident}" + (f" {wrong / confident:.1%}" if confident else ""),
+        ]
+
+    truth = figures(
+        [line_truth_words(p.path.parent.parent / "box" / f"{p.path.stem}.csv") for p in pages]
+    )
+    columns = [figures(lists) for lists in words.values()]
+    labels = [*(f"  receipt {SROIE_LABELS[name]}" for name in FIELDS), "receipt fields right"]
+    labels.append(f"receipt conf.>={minimum} wrong")
+    rows = [(f"{label} (line truth)", [truth[i]]) for i, label in enumerate(labels)]
+    rows += [(label, [column[i] for column in columns]) for i, label in enumerate(labels)]
+    return rows
+
+
+SROIE_LABELS = {"vendor_name": "company", "invoice_date": "date", "total_amount": "total"}
+
+
+def read_words(reads) -> list:
+    """The engine's words on a page's first image (PageResult.reads) as extraction's Words,
+    in pixels of the page it read, with the recogniser's confidence."""
+    from extraction.layout import Word
+
+    if not reads:
+        return []
+    _, words, _ = reads[0]
+    return [Word(w.text, 1, w.x0, w.top, w.x1, w.bottom, w.confidence) for w in words]

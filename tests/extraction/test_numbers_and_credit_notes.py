@@ -73,6 +73,21 @@ def test_every_thousands_mark_reads_in_either_convention(printed, conventions):
 
 
 @pytest.mark.parametrize(
+    ("printed", "expected"),
+    [("2,67,011.67", "267011.67"), ("1,00,00,000.00", "10000000.00"), ("12,34,567", "1234567"),
+     ("INR 2,26,281.07", "226281.07")],
+)  # fmt: skip
+def test_indian_lakh_and_crore_grouping_reads_whole(printed, expected):
+    assert parse_amount(printed, EN) == Decimal(expected)
+    # Pairs of digits are Indian grouping only before the last three: not "1,23,45.6".
+    assert parse_amount("1,23,45.60", EN) is None
+
+
+def test_indian_amounts_decide_the_decimal_convention():
+    assert Conventions.of("Taxable 2,26,281.07 CGST 20,365.30 Total 2,67,011.67") == EN
+
+
+@pytest.mark.parametrize(
     "printed", ["-119,00", "119,00-", "119,00 -", "(119,00)", "\u2212119,00", "EUR 119,00-"]
 )
 def test_a_minus_before_or_after_and_parentheses_make_an_amount_negative(printed):

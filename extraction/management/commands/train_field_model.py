@@ -1,12 +1,17 @@
 """`manage.py train_field_model`: train the field ranker and save it in the repository.
 
-    manage.py train_field_model --real ../shared/data/realdev --real ../shared/data/wild-dev
+    manage.py train_field_model --real ../shared/data/realdev --real ../shared/data/wild-dev \
+        --scans ../shared/data/realdev --scans ../shared/data/scan-dev
 
-Trains on the labelled real sets given, the generated corpus (unless --no-corpus) and the
-invoices clerks corrected (unless --no-corrections), prints the cross-validated accuracy
-per field of the rules and of the model (no layout or issuer in the training and the
-scored fold at once) with a reliability table, then fits on everything and writes the
-model (extraction/model/field_ranker.json by default) with the date and data hash.
+Trains on the labelled real sets given, their scans read by OCR (--scans: scanned and
+photographed invoices, and the page-1 pictures of a set's PDFs; the first run reads each
+page by OCR, about a minute a page on two cores, later ones take them from the OCR cache),
+the generated corpus (unless --no-corpus) and the invoices clerks corrected (unless
+--no-corrections), prints the cross-validated accuracy per field of the rules and of the
+model (no layout or issuer in the training and the scored fold at once) with a reliability
+table, for text layers and scans apart, then fits on everything and writes the model
+(extraction/model/field_ranker.json by default) with the date and data hash. Without
+scans, or with too few to calibrate on, scans keep the rules (FieldModel.reads_scans).
 """
 
 import itertools
@@ -23,6 +28,7 @@ from extraction.training import (
     correction_documents,
     cross_validate,
     load_labelled_set,
+    load_scanned_set,
     train,
 )
 
@@ -34,6 +40,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--real", action="append", default=[], metavar="SET_DIR")
+        parser.add_argument(
+            "--scans",
+            action="append",
+            default=[],
+            metavar="SET_DIR",
+            help="a labelled set whose images (or PDFs' page-1 images) are read by OCR",
+        )
         parser.add_argument("--no-corpus", action="store_true")
         parser.add_argument("--no-corrections", action="store_true")
         parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
@@ -46,6 +59,11 @@ class Command(BaseCommand):
                 real += load_labelled_set(Path(path))
             except FileNotFoundError as exc:
                 raise CommandError(f"{path} is not a labelled set: {exc}") from exc
+        for path in options["scans"]:
+            try:
+                real += load_scanned_set(Path(path))
+            except FileNotFoundError as exc:
+                raise CommandError(f"{path} is not a labelled set: {exc}") from exc
         if not options["no_corrections"]:
             try:
                 real += correction_documents()
@@ -54,9 +72,10 @@ class Command(BaseCommand):
         extra = [] if options["no_corpus"] else corpus_documents()
         if not real:
             raise CommandError("no labelled real documents: give --real SET_DIR")
+        scans = sum(d.method == "ocr" for d in real)
         self.stdout.write(
-            f"{len(real)} real documents in {len({d.group for d in real})} groups, "
-            f"{len(extra)} generated"
+            f"{len(real)} real documents ({scans} of them scans) in "
+            f"{len({d.group for d in real})} groups, {len(extra)} generated"
         )
         if not options["no_cv"]:
             for kinds in (("rules",), KINDS):
@@ -64,7 +83,10 @@ class Command(BaseCommand):
                     answers = cross_validate(real, extra, kinds)
                 except ValueError as exc:
                     raise CommandError(f"{exc} (or give --no-cv)") from exc
-                self.report(" + ".join(kinds), answers)
+                for method, what in (("text", "text layers"), ("ocr", "scans")):
+                    chosen = [answer for answer in answers if answer.method == method]
+                    if chosen:
+                        self.report(f"{' + '.join(kinds)}, {what}", chosen)
         model = train([*real, *extra])
         model.save(options["out"])
         self.stdout.write(f"kinds chosen: {model.about['kinds']}")
