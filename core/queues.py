@@ -12,8 +12,9 @@ one reads scans too.
 
 The choice is made when the invoice is queued, so it must be cheap and never OCR: the
 document's type (an image is a scan) and, for a PDF, whether some page has no text layer
-(no text object on the page as pdfium loads it, milliseconds a page, after the stream check
-that guards every pdfium call on a stranger's file), remembered by the file's hash. A
+(nothing but blanks on the page as pdfium reads it, as the reader decides; milliseconds a
+page, after the stream check that guards every pdfium call on a stranger's file),
+remembered by the file's hash. A
 document that turns out to need OCR only once it is read (pdfium found text where pdfminer
 finds none; rare) is read where it is, OCR included; so is a document that cannot be
 opened here, which the default workers then quarantine in a moment.
@@ -32,7 +33,6 @@ from extraction.readers.pdf_text import pdfium_lock
 log = logging.getLogger(__name__)
 
 OCR = "ocr"
-_TEXT = pypdfium2.raw.FPDF_PAGEOBJ_TEXT  # a text object, in a page or a form drawn on it
 
 
 def default_cluster() -> str:
@@ -64,11 +64,16 @@ def needs_ocr(document: Document) -> bool:
         return True
     if document.content_type != "application/pdf":
         return False
-    key = f"needs-ocr:v1:{document.sha256}"
+    key = f"needs-ocr:v2:{document.sha256}"
     cache = caches["ocr"]
     found = cache.get(key)
     if found is None:
-        found = _has_page_without_text(document.read_bytes())
+        try:
+            data = document.read_bytes()
+        except OSError as exc:  # a file gone from storage: the reader says so, quickly
+            log.warning("document %s cannot be read to choose its queue: %r", document.pk, exc)
+            return False
+        found = _has_page_without_text(data)
         cache.set(key, found)
     return found
 
@@ -83,10 +88,14 @@ def _has_page_without_text(data: bytes) -> bool:
                     return False
                 for index in range(len(pdf)):
                     page = pdf[index]
+                    text = page.get_textpage()
                     try:
-                        if next(page.get_objects(filter=[_TEXT]), None) is None:
+                        # As the reader decides (pdf_text: a page without words is scanned):
+                        # a text layer of blanks alone is none.
+                        if not text.get_text_range().strip():
                             return True
                     finally:
+                        text.close()
                         page.close()
             finally:
                 pdf.close()

@@ -1,5 +1,7 @@
 """django-q2 task functions: they take ids and call domain code, nothing more."""
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 from django_q.conf import Conf
@@ -7,6 +9,8 @@ from django_q.tasks import async_task
 
 from core import pipeline, queues
 from core.models import Invoice
+
+log = logging.getLogger(__name__)
 
 
 def process_invoice(invoice_id: int) -> str:
@@ -29,7 +33,10 @@ def resume_stalled() -> int:
     )
     invoices = list(stalled.select_related("document").defer("document__words"))
     for invoice in invoices:
-        queue_invoice(invoice)
+        try:
+            queue_invoice(invoice)
+        except Exception:  # one invoice's trouble must not hold up the others
+            log.exception("invoice %s could not be queued; the next pass tries again", invoice.pk)
     return len(invoices)
 
 

@@ -41,12 +41,13 @@ for a receipt, so the type code (BT-3) stays empty.
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from rapidfuzz.distance import Levenshtein
 
 from core.document_types import Kind
@@ -68,12 +69,13 @@ MAX_PROBABILITY = 0.99
 # "Total" and "tax" are on every invoice, so they are not among them.
 TILL_WORDS = {
     "cash": r"\bcash\b|\btunai\b",
-    "change": r"\bchange\b|\bbaki\b|\bwechselgeld\b|\brendu\b",
+    "change": r"\bchange\b(?!\s*(?:order|request|note))|\bbaki\b|\bwechselgeld\b|\brendu\b",
     "rounding": r"\bround(?:ing|ed)\b|\brnd\s*adj",
     "farewell": r"thank\s*you|\bthanks\b|\btq\b|terima\s+kasih|come\s+again|see\s+you",
-    "receipt": r"\breceipt\b|\bcash\s*bill\b|\bresit\b|\bkassenbon\b|\bquittung\b|\bticket\b",
-    "till": r"\bcashier|\bterminal\b|\bcounter\b|\btable\b|\bpax\b|\bkasse\b|"
-    r"\bcaisse\b|\btill\b",
+    # "Receipt" as a slip's title, not "payable upon receipt" or "goods receipt GR-1".
+    "receipt": r"(?<!upon )(?<!on )(?<!of )(?<!goods )(?<!after )\breceipt\b"
+    r"(?!\s+(?:of|no\.?\s*gr))|\bcash\s*bill\b|\bresit\b|\bkassenbon\b|\bquittung\b",
+    "till": r"\bcashier|\bterminal\b|\bpax\b|\bkasse\b|\bcaisse\b|\btill\b",
     "tender": r"\btender(?:ed)?\b|\bvisa\b|\bmastercard\b|\bamex\b",
 }
 _TILL = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in TILL_WORDS.items()}
@@ -82,7 +84,11 @@ _INVOICE_ONLY = re.compile(
     r"\bbill\s*to\b|\binvoice\s*to\b|\bship\s*to\b|\bsold\s*to\b|\bdue\s*date\b|"
     r"\bpayment\s*terms\b|\bterms\s*of\s*payment\b|\biban\b|\bbic\b|\bswift\b|"
     r"\bpurchase\s*order\b|\bremit(?:tance)?\b|\brechnungsempf|\bzahlungsziel|"
-    r"\bfällig|\béchéance\b|\bnet\s*\d{2}\s*days\b|\bpayable\s*within\b",
+    r"\bfällig|\béchéance\b|\bnet\s*\d{2}\s*days\b|\bpayable\s*within\b|"
+    # An invoice's date or number label ("Invoice date", "Rechnungsnummer"); a till's
+    # "TAX INVOICE" title alone is not one (Malaysian and Singapore slips print it).
+    r"\binvoice\s*(?:number|date|no\b|nr\b|#)|\brechnungs(?:nummer|datum)\b|\bdate\s*de\s*facture\b|"
+    r"\byour\s*order\b|\border\s*(?:no|number)\b|\bihre\s*bestellung\b",
     re.IGNORECASE,
 )
 # Kinds of till words that an invoice hardly prints: one of them at least is needed. A
@@ -165,7 +171,7 @@ _NOT_NAME = re.compile(
     r"strasse|straße|str\.|rue)\b|\b\d{5}\b|"
     r"\b(?:tel|telephone|phone|fax|h/p|hp|mobile|e-?mail|www|http)\b|@|\.com\b|\.my\b|"
     r"\b(?:co\.?\s*reg|company\s*(?:no|reg)|reg(?:istration)?\.?\s*no|roc|br\s*no|"
-    r"gst|sst|vat|tax|abn|ust|mwst|tva)\b|\(\s*\d{4,}|\d{5,}-?[a-z]\b|"
+    r"gst|sst|vat|tax|abn|ust|mwst|tva)\b|\(\s*\d{4,}|(?<!\d)\d{5,12}-?[a-z]\b|"
     r"\b(?:invoice|receipt|cash\s*bill|bill|resit|document|cashier|welcome|selamat|qty|"
     r"price|amount|desc\w*|items?)\b|"
     r"\b(?:date|time)\s*[:.]",
@@ -173,7 +179,7 @@ _NOT_NAME = re.compile(
 )
 # A company's registration number after its name: "(1070687-M)", "789417-W".
 _REGISTRATION = re.compile(
-    r"\(?\s*(?:co\.?\s*(?:no|reg)\.?\s*:?\s*)?[A-Z]{0,3}\d{5,}-?[A-Z]\s*\)?", re.IGNORECASE
+    r"\(?\s*(?:co\.?\s*(?:no|reg)\.?\s*:?\s*)?[A-Z]{0,3}(?<!\d)\d{5,12}-?[A-Z]\s*\)?", re.IGNORECASE
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _ADDRESS = re.compile(
@@ -433,7 +439,7 @@ _TOTAL_TAX = re.compile(r"total\s*(?:gst|vat|sst|tax)\b(?!.*\bincl)", re.IGNOREC
 # OCR reads a till's decimal point as a comma, and puts a space after it ("150, 00").
 _MONEY = re.compile(
     r"(?<![\d.,])(-)?\s*(?:rm|myr|\$|€|£|s\$)?\s*(-)?\s*"
-    r"(\d{1,3}(?:[,.]\d{3})+|\d+)([.,]) ?(\d{2})(?![\d%])",
+    r"(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.]\d{3})+|\d+)([.,]) ?(\d{2})(?![\d%])",
     re.IGNORECASE,
 )
 # Letters OCR reads for digits in a figure ("28.B0", "100.0O", "I5.90").
@@ -727,9 +733,10 @@ def apply_receipt(result: ExtractionResult, method: str) -> bool:
     Returns whether it was a receipt. Raises nothing; a result without words is left."""
     if not result.words or result.document_type != "invoice":
         return False
-    reading = read_receipt(result.words)
-    if not reading.signals.is_receipt:
+    # The signals first: the fields are read only on what is a receipt.
+    if not receipt_signals(group_lines(result.words)).is_receipt:
         return False
+    reading = read_receipt(result.words)
     result.document_kind = Kind.RECEIPT
     calibration = active_calibration()
     for name in FIELDS:
@@ -748,8 +755,11 @@ def apply_receipt(result: ExtractionResult, method: str) -> bool:
     if reading.currency:
         # As sure as the invoice rules' currency read from one printed code (LABELLED).
         result.fields["currency"] = ExtractedField(reading.currency, LABELLED, Provenance(method))
-    for name in ("po_number", "due_date"):
-        result.fields.pop(name, None)
+    # A till slip has no due date; an order number is kept only where it is read surely.
+    result.fields.pop("due_date", None)
+    order = result.fields.get("po_number")
+    if order is not None and order.confidence < settings.EXTRACTION_MIN_CONFIDENCE:
+        result.fields.pop("po_number")
     # A till slip's net and tax are read by the invoice rules; one that contradicts the
     # total read here is not kept.
     net, tax = result.value("net_amount"), result.value("tax_amount")
@@ -757,6 +767,11 @@ def apply_receipt(result: ExtractionResult, method: str) -> bool:
     if total is not None and net is not None and tax is not None and net + tax != total:
         result.fields.pop("net_amount", None)
         result.fields.pop("tax_amount", None)
+    if total is not None:
+        # Paid at the till (EN 16931 BT-113 paid amount = the total, BT-115 amount due 0):
+        # the ERP books it and pays nothing again; matching raises PREPAID for a person to
+        # see that the payment (a card, an employee's cash) is booked against it.
+        result.totals = replace(result.totals, prepaid=total, amount_due=Decimal(0))
     return True
 
 

@@ -117,6 +117,38 @@ def test_a_pdf_with_a_page_without_text_is_queued_for_the_ocr_cluster(
     assert _enqueue(invoice, django_capture_on_commit_callbacks) == [(queues.OCR, (invoice.pk,))]
 
 
+def _scan_with_a_blank_text_layer() -> bytes:
+    """A scanned page whose text layer holds a space only (some scanners write one)."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.add_page()
+    pdf.image(io.BytesIO(_scan_jpeg()), x=0, y=0, w=210)
+    pdf.text(20, 20, " ")
+    return bytes(pdf.output())
+
+
+@pytest.mark.django_db
+def test_a_scan_whose_text_layer_is_only_blanks_is_queued_for_the_ocr_cluster(
+    django_capture_on_commit_callbacks,
+):
+    # The reader finds no words on it and reads it by OCR: so must the queue think.
+    invoice = _received("scan.pdf", _scan_with_a_blank_text_layer())
+
+    assert _enqueue(invoice, django_capture_on_commit_callbacks) == [(queues.OCR, (invoice.pk,))]
+
+
+@pytest.mark.django_db
+def test_a_document_whose_file_is_gone_does_not_hold_up_the_others():
+    gone = _received("gone.pdf", _image_only_pdf())
+    gone.document.file.storage.delete(gone.document.file.name)
+    scan = _received("scan.jpg", _scan_jpeg())
+
+    assert tasks.resume_stalled() == 2
+
+    # The reader says what is missing, in the default cluster, at once.
+    assert sorted(_queued()) == sorted([(DEFAULT, (gone.pk,)), (queues.OCR, (scan.pk,))])
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [Status.EXTRACTED, Status.MATCHED, Status.APPROVED])
 def test_a_scan_already_read_goes_on_in_the_default_cluster(

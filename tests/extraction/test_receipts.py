@@ -131,6 +131,47 @@ def test_a_date_beside_the_time_of_sale_wins_over_other_dates():
     assert reading.fields["invoice_date"][0] == date(2026, 3, 28)
 
 
+def test_a_till_slip_in_indian_lakhs_is_read_whole():
+    rows = [
+        [(8, "SHARMA ELECTRICALS PVT LTD")],
+        [(4, "DATE: 14/02/2026 18:42")],
+        [(4, "INVERTER 5KVA"), (52, "2,67,011.67")],
+        [(4, "TOTAL"), (50, "2,67,011.67")],
+        [(4, "CASH"), (50, "2,67,011.67")],
+        [(8, "THANK YOU, VISIT AGAIN")],
+    ]
+
+    result = extract_source(SourceFile("slip.pdf", slip_pdf(rows)))
+
+    assert result.document_kind == "receipt"
+    assert result.value("total_amount") == Decimal("267011.67")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # Paid "upon receipt", thanked, and a delivery time: an invoice all the same.
+        ["Mueller Bau GmbH - Hauptstr. 5 - 79098 Freiburg", "Kunde Handels AG",
+         "INVOICE", "Invoice no: 2024-311", "Invoice date: 05/02/2024", "Your order: PO-7781",
+         "Delivered 01/02/2024 10:30", "Total EUR 5,950.00",
+         "Payment due upon receipt of this invoice.", "Thank you for your order."],
+        ["Stadtwerke AG", "INVOICE 2024-11", "Counter reading 12345", "Service ticket 4411",
+         "Goods receipt GR-7781", "Change order CO-12", "Total 88.00", "Thank you"],
+    ],
+    ids=["upon receipt", "counter, ticket, goods receipt, change order"],
+)  # fmt: skip
+def test_an_invoice_with_words_a_till_also_prints_is_no_receipt(lines):
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in lines:
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+
+    result = extract_source(SourceFile("invoice.pdf", bytes(pdf.output())))
+
+    assert result.document_kind == "invoice"
+
+
 @pytest.mark.django_db
 def test_a_receipt_goes_to_coding_and_approval_as_a_non_po_expense(tmp_path):
     make_vendor(name=SHOP, vat_id="", iban="", external_id="V-2001", currency="MYR")
@@ -146,10 +187,14 @@ def test_a_receipt_goes_to_coding_and_approval_as_a_non_po_expense(tmp_path):
     assert invoice.purchase_order_id is None
     codes = set(invoice.exceptions.values_list("code", flat=True))
     assert not codes & {"PO_NOT_FOUND", "NOT_RECEIVED", "PRICE_VARIANCE", "QUANTITY_VARIANCE"}
-    assert invoice.status == Status.PENDING_APPROVAL, codes
-    matched = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.matched")
-    assert matched.payload["reason"].startswith("Receipt (till slip): a non-PO expense")
-    assert matched.payload["inputs"]["document_kind"] == "receipt"
+    # Paid at the till (BT-113 = the total, BT-115 = 0): the ERP is to pay nothing again,
+    # and a person sees that the payment is booked against it (PREPAID) before approval.
+    assert (invoice.prepaid_amount, invoice.amount_due) == (invoice.total_amount, 0)
+    assert codes == {"PREPAID"}
+    assert invoice.status == Status.NEEDS_REVIEW
+    review = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.needs_review")
+    assert review.payload["reason"].startswith("Receipt (non-PO expense): matching found: PREPAID")
+    assert review.payload["inputs"]["document_kind"] == "receipt"
     # Routing says why a person approves it: a receipt, not an invoice that lacks a PO.
     facts = routing_facts(invoice, straight_through_possible=True)
     assert facts.not_straight_through.startswith("a till receipt is a non-PO expense")

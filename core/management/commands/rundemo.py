@@ -26,6 +26,10 @@ from django.core.management.base import BaseCommand
 from core import demo, queues
 from core.tasks import resume_stalled
 
+# Ctrl-C, `kill`, and the terminal or ssh session closing: the children run in sessions of
+# their own, so the hangup reaches them only through this command.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 
 class Stopped(BaseException):
     """SIGINT or SIGTERM arrived: stop what was started (BaseException, like Ctrl-C's
@@ -54,7 +58,7 @@ class Command(BaseCommand):
     def handle(self, *args, addr, wait, no_serve, no_demo, stop_timeout, **options):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         children: list[subprocess.Popen] = []
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             signal.signal(signum, _raise_stopped)
         try:
             children.append(_start([sys.executable, manage, "qcluster"]))
@@ -75,7 +79,7 @@ class Command(BaseCommand):
         except Stopped:
             pass
         finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in STOP_SIGNALS:
                 signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
             stop(children, timeout=stop_timeout)
 
