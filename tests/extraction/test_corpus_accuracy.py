@@ -112,7 +112,10 @@ SCAN_FLOOR = {
     "due_date": 1.0,
     "currency": 0.75,
     "net_amount": 0.5,
-    "tax_amount": 0.75,
+    # The field model leaves the modern layout's tax unanswered (a person reads it) where
+    # OCR reads its "€" as a digit and the sums do not add up; the rules kept a right
+    # tax there by luck. On real scans the model reads more than the rules (bench_real).
+    "tax_amount": 0.5,
     "total_amount": 0.5,
     "po_number": 1.0,
     "lines (count)": 0.0,
