@@ -102,7 +102,8 @@ _NUMBER = re.compile(
 _GROUPED = re.compile(rf"^\d{{1,3}}([.,{GROUP_MARKS}])\d{{3}}(?:\1\d{{3}})*$")
 # Indian numbering (lakh and crore: CLDR's en_IN pattern #,##,##0.00): the last three digits
 # grouped, then pairs: "2,67,011.67" is 267011.67, "1,00,00,000" one crore.
-_GROUPED_INDIAN = re.compile(r"^\d{1,2}(?:,\d{2})+,\d{3}$")
+INDIAN_GROUPS = r"\d{1,2}(?:,\d{2})+,\d{3}"
+_GROUPED_INDIAN = re.compile(rf"^{INDIAN_GROUPS}$")
 # A money amount's shape, for telling the decimal convention: grouped or not, then a mark and
 # two decimals ("8'590.00", "1.234,56", "119,00"). Dates, times, phone numbers and versions
 # do not take this shape once read as whole tokens ("09.03.2026", "0761.12.34", "1.2.3").

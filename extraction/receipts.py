@@ -53,7 +53,7 @@ from rapidfuzz.distance import Levenshtein
 from core.document_types import Kind
 from extraction.amounts import LABELLED
 from extraction.layout import Box, Line, Word, group_lines, union, word_box
-from extraction.parsing import Conventions, currencies_in
+from extraction.parsing import INDIAN_GROUPS, Conventions, currencies_in
 from extraction.types import ExtractedField, ExtractionResult, Provenance
 
 CALIBRATION_PATH = Path(__file__).resolve().parent / "model" / "receipt_calibration.json"
@@ -439,7 +439,7 @@ _TOTAL_TAX = re.compile(r"total\s*(?:gst|vat|sst|tax)\b(?!.*\bincl)", re.IGNOREC
 # OCR reads a till's decimal point as a comma, and puts a space after it ("150, 00").
 _MONEY = re.compile(
     r"(?<![\d.,])(-)?\s*(?:rm|myr|\$|€|£|s\$)?\s*(-)?\s*"
-    r"(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.]\d{3})+|\d+)([.,]) ?(\d{2})(?![\d%])",
+    rf"({INDIAN_GROUPS}|\d{{1,3}}(?:[,.]\d{{3}})+|\d+)([.,]) ?(\d{{2}})(?![\d%])",
     re.IGNORECASE,
 )
 # Letters OCR reads for digits in a figure ("28.B0", "100.0O", "I5.90").
