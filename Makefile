@@ -23,6 +23,10 @@ $(STAMP): pyproject.toml
 # SQLite and the dev secret key allowed. Without LEDGERLINE_DEV the same commands refuse them
 # (core/checks.py), as gunicorn (core/wsgi.py) and qcluster in production do.
 run lint bench: export LEDGERLINE_DEV = 1
+# The demo is shown as the product is: DEBUG off, so a wrong address shows the styled 404
+# page, not Django's debug page (static files are still served, runserver --insecure in
+# rundemo). `make run DEBUG=1` brings the debug pages back for a developer.
+run: export DEBUG ?= 0
 
 # Stopping: make passes SIGTERM on to the command it is running (each line here runs
 # without a shell in between) and a terminal's Ctrl-C reaches them all; rundemo then stops

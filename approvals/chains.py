@@ -6,7 +6,7 @@ Everything that moves an invoice into `pending_approval` calls `request_approval
 every waiting invoice has exactly one open route saying which rule and version chose it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from approvals import policy
 from approvals.models import Approval, ApprovalRoute, ApprovalRule, Delegation
-from core import exception_codes
+from audit import chain
+from core import exception_codes, exchange_rates
 from core.document_types import Kind
 from core.models import Invoice, Status
-from core.money import cents
 
 ACTOR = "system:routing"
 # The rule used when the policy has no default rule (a fresh database gets one by migration).
@@ -42,14 +42,20 @@ class Standing:
     capacity: str  # Approval.Capacity
 
 
+def conversion(invoice: Invoice) -> exchange_rates.Conversion:
+    """The rate that converts the invoice into the company currency: the one valid on its
+    invoice date (BT-2), or the latest before it (core.exchange_rates.rate_on); the day it
+    was received when it has no date."""
+    currency = invoice.currency or settings.COMPANY_CURRENCY
+    if invoice.invoice_date is not None:
+        return exchange_rates.rate_on(currency, invoice.invoice_date)
+    received = timezone.localdate(invoice.created_at or timezone.now())
+    return replace(exchange_rates.rate_on(currency, received), day_is="the day it was received")
+
+
 def company_amount(invoice: Invoice) -> Decimal | None:
-    """The invoice total in the company currency (EXCHANGE_RATES), None if unknown."""
-    if invoice.total_amount is None:
-        return None
-    if invoice.currency in ("", settings.COMPANY_CURRENCY):
-        return invoice.total_amount
-    rate = settings.EXCHANGE_RATES.get(invoice.currency)
-    return None if rate is None else cents(invoice.total_amount * rate)
+    """The invoice total in the company currency, None if the total or the rate is unknown."""
+    return conversion(invoice).convert(invoice.total_amount)
 
 
 def approvers_required(invoice: Invoice) -> int:
@@ -72,15 +78,16 @@ def routing_facts(invoice: Invoice, *, straight_through_possible: bool) -> polic
     if not straight_through_possible:
         why_not = "it was sent for approval by a person"
     elif invoice.document_kind == Kind.RECEIPT:
-        why_not = "a till receipt is a non-PO expense: it needs coding and an approver"
+        why_not = "a till receipt is a non-PO expense: it needs an approver"
     elif invoice.purchase_order_id is None:
         why_not = "an invoice without a purchase order needs an approver"
     elif invoice.currency not in ("", settings.COMPANY_CURRENCY):
         why_not = f"it is in {invoice.currency}, not {settings.COMPANY_CURRENCY}"
     elif open_codes:
-        why_not = f"it has open exceptions ({', '.join(sorted(open_codes))})"
+        why_not = f"it has open exceptions ({exception_codes.labels(sorted(open_codes))})"
     return policy.RoutingFacts(
         amount=amount,
+        currency=settings.COMPANY_CURRENCY,
         automation_level=invoice.vendor.automation_level if invoice.vendor else "manual",
         straight_through=not why_not,
         not_straight_through=why_not,
@@ -113,12 +120,27 @@ def current_policy() -> tuple[list[policy.Rule], policy.Rule]:
 
 
 def plan(invoice: Invoice, *, straight_through_possible: bool) -> policy.Outcome:
+    """The policy's outcome for the invoice. For an invoice in another currency the reason
+    ends with the conversion that decided the amount band (the rate, the day it is valid
+    from and its source), or says that no rate was known and the amount was taken as above
+    every band; the route's inputs keep the same as `exchange_rate`."""
     rules, default = current_policy()
-    return policy.route(
+    outcome = policy.route(
         routing_facts(invoice, straight_through_possible=straight_through_possible),
         rules,
         default,
         settings.AUTO_APPROVE_LIMIT,
+    )
+    converted = conversion(invoice)
+    if converted.identity:
+        return outcome
+    said = converted.sentence(invoice.total_amount)
+    if not converted.missing:
+        said = f"Amount in {converted.base}: {said}"
+    return replace(
+        outcome,
+        reason=f"{outcome.reason}. {said}.",
+        inputs={**outcome.inputs, "exchange_rate": converted.as_dict()},
     )
 
 
@@ -139,6 +161,65 @@ def request_approval(
             inputs={**(inputs or {}), **route_inputs(route, outcome)},
         )
     return route
+
+
+def reroute_for_rates(currencies, *, actor: str) -> list[int]:
+    """After exchange rates were added or changed (admin, import): each invoice waiting for
+    approval in one of `currencies` whose route nobody has decided on yet, and whose route
+    the policy would now give differently (another rule, or another conversion: a rate
+    where none was known, or a changed rate for its day), gets the route the policy gives
+    now, planned as routing after matching plans it (approvals.routing); one
+    `invoice.rerouted` audit event each, with the old and new rule and the conversion.
+    Returns the invoice ids routed again. Routes with a decision on them stay as they are
+    (re-checked under the invoice's lock): an approval given is not taken back."""
+    codes = sorted({code.upper() for code in currencies})
+    routes = (
+        ApprovalRoute.objects.filter(
+            state=ApprovalRoute.State.OPEN,
+            kind=ApprovalRoute.Kind.CHAIN,
+            invoice__status=Status.PENDING_APPROVAL,
+            invoice__currency__in=codes,
+            decisions__isnull=True,
+        )
+        .select_related("invoice")
+        .order_by("pk")
+    )
+    done = []
+    for stale in routes:
+        with transaction.atomic():
+            invoice = Invoice.objects.select_for_update().filter(pk=stale.invoice_id).first()
+            if invoice is None:
+                continue
+            # As routing after matching asks (approvals.routing), so the reason keeps why the
+            # invoice needs a person; a foreign-currency invoice never goes straight through.
+            outcome = plan(invoice, straight_through_possible=True)
+            if outcome.kind != "chain":
+                outcome = plan(invoice, straight_through_possible=False)
+            rate_words = conversion(invoice).sentence(invoice.total_amount)
+            if (outcome.rule.id, outcome.rule.version) == (stale.rule_id, stale.rule_version) and (
+                rate_words in stale.reason
+            ):
+                continue  # the same rule with the same conversion: the route (and SLA) stays
+            # Re-checked under the invoice's lock: a decision or a move since the routes
+            # were listed keeps the route as it is.
+            undecided = ApprovalRoute.objects.filter(
+                pk=stale.pk, state=ApprovalRoute.State.OPEN, decisions__isnull=True
+            )
+            if invoice.status != Status.PENDING_APPROVAL or not undecided.exists():
+                continue
+            route = start_route(invoice, outcome)
+            chain.record(
+                "invoice.rerouted",
+                actor=actor,
+                invoice_id=invoice.pk,
+                payload={
+                    "reason": "The exchange rates changed",
+                    "previous": {"route": stale.pk, "policy": stale.policy_label},
+                    **route_inputs(route, outcome),
+                },
+            )
+        done.append(invoice.pk)
+    return done
 
 
 def start_route(invoice: Invoice, outcome: policy.Outcome) -> ApprovalRoute:

@@ -100,6 +100,7 @@ def approve(invoice: Invoice, user, comment: str = "") -> bool:
                 "route_kind": route.kind,
                 "approvals": approvals,
                 "approvers": [d.user.get_username() for d in route.decisions.all()],
+                "comment": comment,
             },
         )
     invoice.refresh_from_db()
@@ -131,7 +132,8 @@ def check_decision(invoice: Invoice, route: ApprovalRoute, user, decision: str, 
         raise ValidationError(refused)
     if open_codes and not comment:
         raise CommentRequired(
-            f"Approving over open exceptions ({', '.join(open_codes)}) needs a comment."
+            f"Approving over open exceptions ({exception_codes.labels(open_codes)}) needs a "
+            "comment."
         )
     return standing
 
@@ -201,7 +203,7 @@ def reject(invoice: Invoice, user, comment: str) -> None:
             Status.REJECTED,
             actor=user,
             reason=comment,
-            inputs={"decision": decided.sentence, "policy": route.policy_label},
+            inputs={"decision": decided.sentence, "policy": route.policy_label, "comment": comment},
         )
     invoice.refresh_from_db()
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import ApprovalLink, ApprovalRoute
+from core.formatting import format_amount
 from core.models import Invoice, Status
 
 ACTIONS = tuple(ApprovalLink.Action.values)  # ("approve", "reject")
@@ -140,7 +141,11 @@ def notify_route(route, *, people=None, opening: str = "") -> int:
     level = route.current
     if level is None:
         return 0
-    amount = f"{invoice.total_amount:,.2f} {invoice.currency}" if invoice.total_amount else ""
+    amount = (
+        format_amount(invoice.total_amount, invoice.currency)
+        if invoice.total_amount is not None
+        else "an amount not read"
+    )
     vendor = invoice.vendor.name if invoice.vendor else invoice.vendor_name
     open_url = settings.SITE_URL + reverse("invoice_detail", args=[invoice.pk])
     what = "confirm the proposal for" if route.kind == "propose" else "approve"

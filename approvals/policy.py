@@ -20,6 +20,8 @@ rule says a person must see it.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.formatting import format_amount
+
 MANUAL, ASSISTED, AUTO = "manual", "assisted", "auto"
 ANY, ALL = "any", "all"
 ESCALATE_TO = ("manager", "next")
@@ -149,6 +151,7 @@ class RoutingFacts:
     """What routing knows about an invoice, in plain values."""
 
     amount: Decimal | None  # total in the company currency; None when it cannot be known
+    currency: str = ""  # the company currency's ISO code, for the sentences
     automation_level: str = MANUAL
     # Matched within tolerance, company currency, no open exception: what "auto" needs.
     straight_through: bool = False
@@ -197,7 +200,8 @@ def route(
     if facts.amount is None or facts.amount > always_human_above:
         return _because(
             chain,
-            f"the total ({facts.amount}) is above {always_human_above}, where a person "
+            f"the total ({_money(facts.amount, facts.currency)}) is above "
+            f"{_money(always_human_above, facts.currency)}, where a person "
             "always decides",
         )
     if rule.always_human:
@@ -207,7 +211,8 @@ def route(
             "auto",
             rule,
             (),
-            f"Matched within tolerance, {facts.amount} is within {always_human_above}, "
+            f"Matched within tolerance, {_money(facts.amount, facts.currency)} is within "
+            f"{_money(always_human_above, facts.currency)}, "
             "and the vendor's automation level is auto",
             inputs,
         )
@@ -248,3 +253,10 @@ def _with_enough_approvers(levels: tuple[Level, ...], required: int) -> tuple[Le
         return (*levels, Level(first.approvers, ANY, extra, first.sla_hours, "manager"))
     more = Level(first.approvers, ANY, first.count + extra, first.sla_hours, first.escalate_to)
     return (more, *levels[1:])
+
+
+def _money(amount: Decimal | None, currency: str) -> str:
+    """An amount in a reason, as screens write it (core.formatting); None: not known."""
+    return (
+        "not known in the company currency" if amount is None else format_amount(amount, currency)
+    )

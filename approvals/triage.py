@@ -119,7 +119,8 @@ def accept_variance(invoice: Invoice, user, code: str, reason_code: str, comment
         chains.request_approval(
             invoice,
             actor=user,
-            reason=f"{code} accepted ({accepted['reason']}); an approver decides",
+            reason=f"{exception_codes.label(code)} accepted ({accepted['reason']}); "
+            "an approver decides",
             inputs={"accepted_variance": code, "reason_code": reason_code},
         )
     return True
@@ -136,7 +137,8 @@ def send_for_approval(invoice: Invoice, user, comment: str = "") -> None:
         raise ValidationError(refused)
     if open_codes and not comment.strip():
         raise ValidationError(
-            f"Sending it on with open exceptions ({', '.join(open_codes)}) needs a comment "
+            f"Sending it on with open exceptions ({exception_codes.labels(open_codes)}) needs a "
+            "comment "
             "for the approver."
         )
     chains.request_approval(

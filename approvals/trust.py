@@ -24,6 +24,7 @@ LADDER = [AutomationLevel.MANUAL, AutomationLevel.ASSISTED, AutomationLevel.AUTO
 # What marks an invoice as not clean, by the audit event that records it.
 BLEMISHES = {
     "invoice.fields_corrected": "field correction",
+    "invoice.lines_corrected": "line correction",
     "invoice.variance_accepted": "accepted variance",
     "invoice.posting_failed": "failed posting",
 }
@@ -33,7 +34,7 @@ FINISHED = (Status.APPROVED, Status.POSTED, Status.PAID, Status.REJECTED, Status
 @dataclass(frozen=True)
 class TrackRecord:
     invoices: int  # received from the vendor, all time
-    corrected: int  # invoices with a field correction
+    corrected: int  # invoices with a field or line correction
     exceptions: int  # invoices with any exception raised
     overrides: int  # invoices with an accepted variance or approved over open exceptions
     failed_postings: int
@@ -62,7 +63,7 @@ def track_record(vendor: Vendor) -> TrackRecord:
         elif (payload or {}).get("inputs", {}).get("overridden_exceptions"):
             over_exceptions.add(invoice_id)
             marks.setdefault(invoice_id, "approved over open exceptions")
-    corrected = seen["invoice.fields_corrected"]
+    corrected = seen["invoice.fields_corrected"] | seen["invoice.lines_corrected"]
     overrides = seen["invoice.variance_accepted"] | over_exceptions
     failed = seen["invoice.posting_failed"]
     streak, last_blemish = 0, ""

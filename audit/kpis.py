@@ -3,13 +3,30 @@
 Standard library only, so a view, a management command and a test with hand-built events
 all get the same numbers. One pass over the events keeps a small record per invoice and
 never the events themselves, so a year of audit trail (a million rows) fits in memory.
+
+Touchless, precisely: an invoice is touchless when it was posted to the ERP and no person
+(an actor that is not a machine, see MACHINE_PREFIXES) wrote an audit event of a kind that
+counts as a touch (TOUCHES: every "invoice.*" and "approval.*" event: a status change, a
+correction, an assignment, a hold, an accepted variance, an approval; and asking for the
+invoice's missing vendor, "vendor.requested") between the
+document's arrival and the first posting, the posting included. A document arriving is
+not a touch, whoever brought it: the upload itself ("document.received") and a copy of the
+same file sent again ("document.received_again", recognised by its SHA-256 and answered
+with the invoice already there), nor is reading the trail ("audit.*": an audit pack
+exported). This is the usual AP definition (no manual keying, correcting, exception
+handling or approving) written as a rule over the audit log.
+
+Trends (`Report.weeks`) are by ISO 8601 week (Monday to Sunday) in the time zone given to
+`compute`: touchless rate and cycle time of the invoices posted in the week, exception
+rates of the invoices that arrived in the week, and the backlog at the week's end.
 """
 
+import dataclasses
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 RECEIVED = "document.received"
 STATUSES = frozenset(
@@ -27,15 +44,23 @@ STATUSES = frozenset(
     }
 )
 MACHINE_PREFIXES = ("system:", "api:", "erp:", "import:")
+# The kinds of event that are a touch when a person writes them (see the module docstring).
+TOUCHES = ("invoice.", "approval.", "vendor.requested")
+# An invoice in one of these is no longer work waiting (the backlog leaves it out).
+CLOSED = frozenset({"posted", "paid", "rejected", "duplicate"})
+# The most weeks a trend shows: the latest ones.
+TREND_WEEKS = 104
 
 # Shown on the dashboard next to each number, and the reference for what the code computes.
 DEFINITIONS: dict[str, str] = {
     "invoices": "Invoices whose document arrived in the period (and, when one is chosen, "
     "from the chosen vendor). Every other figure is about these invoices.",
     "touchless_rate": "Of the invoices that were posted to the ERP, the share that nobody "
-    "touched: no action of any kind by a person after the document arrived, up to and "
-    "including the posting. Uploading the document by hand does not count as a touch. "
-    "Blank when nothing was posted.",
+    "touched: no action on the invoice by a person (a status change, correction, "
+    "assignment, hold, accepted variance, approval or a request for its missing vendor) "
+    "after the document arrived, up to and "
+    "including the posting. Uploading the document, or sending the same file again, is not "
+    "a touch; nor is exporting its audit pack. Blank when nothing was posted.",
     "first_pass_match_rate": "Of the invoices that were matched against purchase orders, "
     "the share whose first match succeeded, before any exception or correction. "
     "Blank when nothing was matched.",
@@ -56,6 +81,11 @@ DEFINITIONS: dict[str, str] = {
     "approvals_waiting": "Invoices waiting for an approval decision now.",
     "approvals_overdue": "Invoices that have been waiting for an approval decision for "
     "longer than the approval SLA (24 hours unless set otherwise).",
+    "weeks": "Week by week (ISO weeks, Monday to Sunday): the touchless rate and the median "
+    "hours from arrival to posting of the invoices posted that week, the share of the "
+    "invoices that arrived that week raising each exception code, and the backlog: "
+    "invoices received and not yet posted, paid, rejected or marked duplicate at the "
+    "week's end.",
 }
 
 
@@ -89,6 +119,26 @@ class Spread:
 
 
 @dataclass(frozen=True)
+class Week:
+    """One ISO week of the trends; rates are 0..1 (None: nothing to divide by), hours float.
+
+    `posted`, `touchless_rate` and `cycle_time_median_hours` are about the invoices first
+    posted in the week; `received`, `exception_rate` and `exception_rate_by_code` about
+    those that arrived in it; `backlog` counts the invoices open at its end (Sunday 24:00).
+    """
+
+    week: str  # "2026-W10"
+    starts_on: date  # the Monday
+    received: int
+    posted: int
+    touchless_rate: float | None
+    exception_rate: float | None
+    exception_rate_by_code: dict[str, float]
+    cycle_time_median_hours: float | None
+    backlog: int
+
+
+@dataclass(frozen=True)
 class Report:
     invoices: int
     touchless_rate: float | None
@@ -101,6 +151,7 @@ class Report:
     field_accuracy_by_vendor: dict[str, float]
     approvals_waiting: int
     approvals_overdue: int
+    weeks: tuple[Week, ...] = ()
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(kpi, key, value) rows for a CSV download; a blank value means "not applicable"."""
@@ -132,6 +183,22 @@ class Report:
             ("approvals_waiting", "", str(self.approvals_waiting)),
             ("approvals_overdue", "", str(self.approvals_overdue)),
         ]
+        for week in self.weeks:
+            rows += [
+                (f"weekly_{name}", week.week, value)
+                for name, value in [
+                    ("received", str(week.received)),
+                    ("posted", str(week.posted)),
+                    ("touchless_rate", _rate(week.touchless_rate)),
+                    ("exception_rate", _rate(week.exception_rate)),
+                    *[
+                        (f"exception_rate_{code}", _rate(share))
+                        for code, share in week.exception_rate_by_code.items()
+                    ],
+                    ("cycle_time_median_hours", _hours(week.cycle_time_median_hours)),
+                    ("backlog", str(week.backlog)),
+                ]
+            ]
         return rows
 
 
@@ -159,10 +226,17 @@ class _Invoice:
     fields_corrected: set[str] = field(default_factory=set)
     status: str = "received"
     status_at: datetime | None = None
+    # When it last entered a CLOSED status (None while open).
+    closed_at: datetime | None = None
 
 
 def is_person(actor: str) -> bool:
     return not actor.startswith(MACHINE_PREFIXES)
+
+
+def is_touch(event: Event) -> bool:
+    """Whether the event is a person touching its invoice (module docstring: Touchless)."""
+    return event.action.startswith(TOUCHES) and is_person(event.actor)
 
 
 def compute(
@@ -174,11 +248,14 @@ def compute(
     now: datetime,
     sla_hours: float = 24,
     vendor: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Report:
     """The KPIs over invoices received in [start, end) (either end open when None).
 
     `events` must come in id order and is read once. An invoice whose document.received
     event is not among them is not counted: its arrival is what puts it in the period.
+    The weekly trends run from the week of the first arrival to the week of `end` (or of
+    `now`, whichever is earlier), at most TREND_WEEKS, with weeks taken in `zone`.
     """
     invoices: dict[int, _Invoice] = {}
     out_of_scope: set[int] = set()
@@ -200,12 +277,14 @@ def compute(
                 out_of_scope.add(invoice_id)
             else:
                 invoices[invoice_id] = _Invoice(received_at=arrived, vendor=name)
-    return _report(list(invoices.values()), now=now, sla=timedelta(hours=sla_hours))
+    last = now if end is None else min(now, end - timedelta(microseconds=1))
+    report = _report(list(invoices.values()), now=now, sla=timedelta(hours=sla_hours))
+    return dataclasses.replace(report, weeks=_weeks(list(invoices.values()), last, zone))
 
 
 def _apply(invoice: _Invoice, event: Event) -> None:
     payload = event.payload if isinstance(event.payload, dict) else {}
-    if invoice.posted_at is None and is_person(event.actor):
+    if invoice.posted_at is None and is_touch(event):
         invoice.touched = True
 
     if event.action == "invoice.fields_corrected":
@@ -220,6 +299,10 @@ def _apply(invoice: _Invoice, event: Event) -> None:
         return
 
     invoice.status, invoice.status_at = status, event.created_at
+    if status not in CLOSED:
+        invoice.closed_at = None
+    elif invoice.closed_at is None:
+        invoice.closed_at = event.created_at
     inputs = payload.get("inputs")
     inputs = inputs if isinstance(inputs, dict) else {}
     if status == "posted" and invoice.posted_at is None:
@@ -292,3 +375,65 @@ def _report(invoices: list[_Invoice], *, now: datetime, sla: timedelta) -> Repor
         approvals_waiting=len(waiting),
         approvals_overdue=sum(now - i.status_at > sla for i in waiting),
     )
+
+
+def _monday(moment: datetime, zone: tzinfo) -> date:
+    day = moment.astimezone(zone).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(invoices: list[_Invoice], last: datetime, zone: tzinfo) -> tuple[Week, ...]:
+    """The weekly trends (see Week) from the first arrival's week to `last`'s week."""
+    if not invoices:
+        return ()
+    first = min(_monday(i.received_at, zone) for i in invoices)
+    final = max(first, _monday(last, zone))
+    first = max(first, final - timedelta(weeks=TREND_WEEKS - 1))
+    count = (final - first).days // 7 + 1
+
+    def index(moment: datetime) -> int:
+        """The week's position in the trend; -1 before it, `count` after it."""
+        position = (_monday(moment, zone) - first).days // 7
+        return max(-1, min(position, count))
+
+    received = [0] * count
+    posted: list[list[_Invoice]] = [[] for _ in range(count)]
+    codes: list[Counter] = [Counter() for _ in range(count)]
+    excepted = [0] * count
+    # Backlog by differences: +1 the week it arrives, -1 the week it closes, summed up.
+    opened = [0] * (count + 1)
+    for invoice in invoices:
+        arrived = index(invoice.received_at)
+        if 0 <= arrived < count:
+            received[arrived] += 1
+            codes[arrived].update(invoice.codes)
+            excepted[arrived] += bool(invoice.codes)
+        if invoice.posted_at is not None and 0 <= (week := index(invoice.posted_at)) < count:
+            posted[week].append(invoice)
+        closed = count if invoice.closed_at is None else index(invoice.closed_at)
+        if closed > max(arrived, -1):
+            opened[max(arrived, 0)] += 1
+            opened[closed] -= 1
+
+    weeks, backlog = [], 0
+    for n in range(count):
+        backlog += opened[n]
+        starts_on = first + timedelta(weeks=n)
+        year, number, _ = starts_on.isocalendar()
+        hours = [_hours_between(i.received_at, i.posted_at) for i in posted[n]]
+        weeks.append(
+            Week(
+                week=f"{year}-W{number:02d}",
+                starts_on=starts_on,
+                received=received[n],
+                posted=len(posted[n]),
+                touchless_rate=_share(sum(not i.touched for i in posted[n]), len(posted[n])),
+                exception_rate=_share(excepted[n], received[n]),
+                exception_rate_by_code={
+                    code: codes[n][code] / received[n] for code in sorted(codes[n])
+                },
+                cycle_time_median_hours=float(statistics.median(hours)) if hours else None,
+                backlog=backlog,
+            )
+        )
+    return tuple(weeks)

@@ -7,6 +7,8 @@ Rows are never updated or deleted: the model refuses it, and on PostgreSQL a tri
 
 from django.db import models
 
+from audit import kpis
+
 GENESIS_HASH = "0" * 64
 
 
@@ -103,6 +105,30 @@ class AuditEvent(models.Model):
     @property
     def is_system(self):
         return self.actor.startswith("system:")
+
+    @property
+    def is_machine(self) -> bool:
+        """Written by a machine (the pipeline, the ERP, an API client), not by a person."""
+        return not kpis.is_person(self.actor)
+
+    @property
+    def title(self) -> str:
+        """The event's kind in words: "invoice.fields_corrected" as "Fields corrected",
+        "document.received_again" as "Document received again"."""
+        area, _, what = self.action.partition(".")
+        words = (what if area == "invoice" and what else f"{area} {what}").replace("_", " ")
+        return words.strip().capitalize()
+
+    @property
+    def comment(self) -> str:
+        """What the person who decided wrote (an approver's comment, a clerk's on an
+        accepted variance, a released duplicate or a confirmed reading), from the payload
+        or its inputs; "" when there is none or the summary already says it word for word
+        (a rejection's reason is its comment)."""
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        inputs = payload.get("inputs") if isinstance(payload.get("inputs"), dict) else {}
+        comment = str(payload.get("comment") or inputs.get("comment") or "").strip()
+        return "" if comment in self.summary else comment
 
 
 class ChainCheck(models.Model):

@@ -6,12 +6,15 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from approvals.chains import reroute_for_rates
 from audit import changes
 from audit.admin import AuditedAdmin, ReadOnlyAdmin
 from core import roles
+from core.exchange_rates import rate_key
 from core.models import (
     ApiToken,
     Document,
+    ExchangeRate,
     GoodsReceipt,
     GoodsReceiptLine,
     Invoice,
@@ -99,6 +102,49 @@ class OwnIdentityAdmin(AuditedAdmin, SimpleHistoryAdmin):
     list_display = ["kind", "value", "note"]
     list_filter = ["kind"]
     search_fields = ["value", "note"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(AuditedAdmin, SimpleHistoryAdmin):
+    """Exchange rates into the company currency, by the day they are valid from: approval
+    routing converts an invoice with the rate valid on its invoice date (core.exchange_rates)
+    and says which one on the invoice. Imported in bulk with `manage.py import_exchange_rates
+    FILE` (the ECB's reference rates, or currency,rate,date). A rate added or changed here
+    routes again the invoices waiting for approval in that currency that nobody has decided
+    on yet, where the policy now gives another route (approvals.chains.reroute_for_rates)."""
+
+    audit_kind = "exchange_rate"
+    list_display = ["currency", "base_currency", "rate", "valid_from", "source"]
+    list_filter = ["currency", "base_currency"]
+    search_fields = ["currency", "source"]
+    date_hierarchy = "valid_from"
+
+    def audit_key(self, obj) -> str:
+        return rate_key(obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A rate re-keyed to another currency no longer converts the old one's invoices.
+        before = form.initial.get("currency") if change else None
+        self._reroute(request, {obj.currency, before} - {None, ""})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._reroute(request, [obj.currency])
+
+    def delete_queryset(self, request, queryset):
+        currencies = set(queryset.values_list("currency", flat=True))
+        super().delete_queryset(request, queryset)
+        self._reroute(request, currencies)
+
+    def _reroute(self, request, currencies) -> None:
+        moved = reroute_for_rates(currencies, actor=request.user.get_username())
+        if moved:
+            self.message_user(
+                request,
+                f"{len(moved)} invoice(s) waiting for approval were routed again with the "
+                "new rate.",
+            )
 
 
 class PurchaseOrderLineInline(admin.TabularInline):

@@ -9,7 +9,8 @@ and points at the invoice that exists.
 
 import functools
 
-from django.core.exceptions import RequestDataTooBig
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views import defaults
@@ -28,7 +29,8 @@ def _error(status: int, message: str, **extra) -> JsonResponse:
 
 def api_view(methods: str | tuple[str, ...], scope: str):
     """A JSON endpoint: the methods it answers, a bearer token with `scope`, and errors as
-    JSON (405, 401, 403, 413), never an HTML page; no CSRF, as no browser cookie is used."""
+    JSON (405, 401, 403, 413: a body over MAX_REQUEST_BODY_BYTES or more files than
+    UPLOAD_MAX_FILES), never an HTML page; no CSRF, as no browser cookie is used."""
     allowed = (methods,) if isinstance(methods, str) else methods
 
     def decorate(view):
@@ -51,7 +53,15 @@ def api_view(methods: str | tuple[str, ...], scope: str):
                 return view(request, *args, **kwargs)
             except RequestDataTooBig:
                 return _error(413, "The request is too large")
+            except TooManyFilesSent:
+                return _error(
+                    413,
+                    f"At most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files a request; send "
+                    "the rest after",
+                )
 
+        # Read by tests/erp/test_openapi.py: the schema must say the same methods and scope.
+        wrapper.api_methods, wrapper.api_scope = allowed, scope
         return csrf_exempt(wrapper)
 
     return decorate
@@ -135,14 +145,33 @@ def _isoformat(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def bad_request(request: HttpRequest, exception=None):
+    """400 for a request Django itself refuses before or while a view reads it (a multipart
+    body it cannot parse, a suspicious header): JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error(400, "The request could not be read (malformed body or headers)")
+    return defaults.bad_request(request, exception)
+
+
 def not_found(request: HttpRequest, exception=None):
-    """404 for a URL no view matched: JSON under /api/, the usual page elsewhere."""
+    """404 for a URL no view matched (or Http404): JSON under /api/, elsewhere the page
+    templates/404.html inside the layout."""
     if request.path.startswith("/api/"):
         return _error(404, f"No such API resource: {request.path}")
     return defaults.page_not_found(request, exception)
 
 
+def permission_denied(request: HttpRequest, exception=None):
+    """403 for PermissionDenied: JSON under /api/, elsewhere templates/403.html inside the
+    layout, with the refusal's own sentence when it has one."""
+    if request.path.startswith("/api/"):
+        return _error(403, str(exception or "") or "Not allowed")
+    return defaults.permission_denied(request, exception)
+
+
 def server_error(request: HttpRequest):
+    """500: JSON under /api/, elsewhere templates/500.html (standalone: rendered with no
+    context, so it shows even when the database is what failed)."""
     if request.path.startswith("/api/"):
         return _error(500, "Something went wrong on our side; it is logged")
     return defaults.server_error(request)

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
+from core.formatting import format_amount
+
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 # BR-S-08, BR-S-09: less than one unit of the currency either way.
@@ -155,7 +157,9 @@ def xpath_round(value: Decimal) -> Decimal:
 
 
 def money(value: Decimal, currency: str = "") -> str:
-    return f"{value:,.2f} {currency}".strip()
+    """An amount in a rule's sentence, written as every screen writes it (core.formatting):
+    "9,312.00 EUR", "9,312 JPY"; without a currency two decimals, no code."""
+    return format_amount(value, currency)
 
 
 def check(
@@ -500,7 +504,10 @@ def vat_amount_rule(a: Amounts, row: VatBreakdown, category: Category) -> Failur
     if not category.rated:
         if row.tax_amount == 0:
             return None
-        message = f"{rule}: the VAT {what} {money(row.tax_amount, a.currency)} should be 0.00."
+        message = (
+            f"{rule}: the VAT {what} {money(row.tax_amount, a.currency)} should be "
+            f"{money(ZERO, a.currency)}."
+        )
         return Failure(rule, row.tax_amount, ZERO, ZERO, message, {"category": row.category})
     if row.taxable_amount is None or row.rate is None:
         return None

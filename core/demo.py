@@ -18,6 +18,7 @@ from django.db import transaction
 from approvals import trust
 from core.demo_documents import DemoInvoice, DemoLine, cii_xml, ubl_xml
 from core.demo_pdf import pdf_invoice
+from core.exchange_rates import import_rates
 from core.models import (
     AutomationLevel,
     GoodsReceipt,
@@ -173,6 +174,30 @@ def scanned_page(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
+# Exchange rates of the demo (ECB euro reference rates, units per 1 EUR, as of the dates
+# given), seeded through the same import as `manage.py import_exchange_rates` so that
+# invoices in these currencies are routed with a dated rate that the invoice names.
+EXCHANGE_RATES_PER_EUR = [
+    (date(2026, 10, 30), {"USD": "1.0856", "GBP": "0.8335", "CHF": "0.9384", "JPY": "163.74"}),
+    (date(2026, 11, 27), {"USD": "1.0566", "GBP": "0.8342", "CHF": "0.9309", "JPY": "161.57"}),
+]
+
+
+def seed_exchange_rates() -> None:
+    """The demo's reference rates (EXCHANGE_RATES_PER_EUR) as ExchangeRate rows against
+    the company currency (cross rates when it is not EUR); unchanged on a second run."""
+    codes = sorted({code for _, day_rates in EXCHANGE_RATES_PER_EUR for code in day_rates})
+    lines = ["Date," + ",".join(codes)]
+    for day, day_rates in EXCHANGE_RATES_PER_EUR:
+        lines.append(",".join([day.isoformat(), *(day_rates.get(c, "N/A") for c in codes)]))
+    import_rates(
+        "\n".join(lines) + "\n",
+        name="demo",
+        actor="system:demo",
+        source="Demo data: ECB euro reference rates",
+    )
+
+
 def demo_inbox_dir() -> Path:
     return settings.VAR_DIR / "demo" / "inbox"
 
@@ -235,6 +260,7 @@ def seed_master_data() -> None:
                 GoodsReceiptLine.objects.create(
                     receipt=receipt, po_line=po_line, quantity=po_line.quantity
                 )
+    seed_exchange_rates()
 
 
 def write_inbox() -> list[Path]:

@@ -51,10 +51,18 @@ class ExceptionCode(StrEnum):
     OVER_BILLED = "OVER_BILLED"
     NOT_RECEIVED = "NOT_RECEIVED"
     NOT_POSTABLE = "NOT_POSTABLE"
+    NOT_CODED = "NOT_CODED"
 
     @property
     def label(self) -> str:
+        """What people call it, in sentence case ("Billed more than ordered")."""
         return _TABLE[self].label
+
+    @property
+    def help(self) -> str:
+        """What the code means, in one line (the tooltip beside its label; every code has
+        one, tests/core/test_human_words.py checks)."""
+        return _HELP.get(self, "")
 
     @property
     def override(self) -> Override:
@@ -83,6 +91,52 @@ class _Entry(NamedTuple):
     resolve: str = ""  # for a blocking code: how it is resolved, for the refusal message
 
 
+# What each code means, in one line: shown with the label (its tooltip on every screen).
+_HELP: dict[ExceptionCode, str] = {
+    ExceptionCode.UNREADABLE: (
+        "No text or fields could be read from the file (damaged, empty, or not a document)."
+    ),
+    ExceptionCode.MISSING_FIELD: (
+        "A field the ERP needs (number, date, vendor, total) was not found on the document."
+    ),
+    ExceptionCode.LOW_CONFIDENCE: (
+        "A field was read, but not surely enough to post without a person checking it."
+    ),
+    ExceptionCode.EINVOICE_UNUSABLE: (
+        "The attached e-invoice is not valid, so its fields are not taken as the truth."
+    ),
+    ExceptionCode.DOCUMENT_TYPE: (
+        "The document is a proforma, a quote or of an unknown type: there is nothing to pay."
+    ),
+    ExceptionCode.CORRECTED_INVOICE: (
+        "It corrects an invoice received before; check what it replaces."
+    ),
+    ExceptionCode.PREPAID: (
+        "Some or all of the total was paid already (BT-113); only the amount due is paid."
+    ),
+    ExceptionCode.CREDIT_NOTE: "A credit note that names no purchase order: find what it credits.",
+    ExceptionCode.VENDOR_UNKNOWN: "The vendor is not in the vendor master, so nobody can be paid.",
+    ExceptionCode.BANK_DETAILS_CHANGED: (
+        "The bank account differs from the vendor master's: a common fraud; two approvers decide."
+    ),
+    ExceptionCode.DUPLICATE: "The same vendor, number or amount was invoiced before.",
+    ExceptionCode.TAX_MISMATCH: "Lines, VAT and totals do not add up as EN 16931's rules require.",
+    ExceptionCode.PO_NOT_FOUND: "The purchase order the invoice names is not in the ERP's data.",
+    ExceptionCode.PO_CLOSED: "The purchase order is closed: nothing more should be billed on it.",
+    ExceptionCode.CURRENCY_MISMATCH: "The invoice is in another currency than its purchase order.",
+    ExceptionCode.PRICE_VARIANCE: (
+        "A unit price is above the purchase order's, beyond the tolerance."
+    ),
+    ExceptionCode.QTY_VARIANCE: (
+        "A quantity differs from what was ordered or received, beyond the tolerance."
+    ),
+    ExceptionCode.OVER_BILLED: "The invoice bills more than is still open on the purchase order.",
+    ExceptionCode.NOT_RECEIVED: "The goods billed have not been received yet (three-way match).",
+    ExceptionCode.NOT_CODED: "A non-PO invoice needs a GL account and cost center on each line.",
+    ExceptionCode.NOT_POSTABLE: "The ERP refused it or lacks what it needs to book it.",
+}
+
+
 _TABLE: dict[ExceptionCode, _Entry] = {
     ExceptionCode.UNREADABLE: _Entry(
         "Document unreadable", Override.NEVER,
@@ -104,7 +158,7 @@ _TABLE: dict[ExceptionCode, _Entry] = {
         "or the vendor sends it again as an invoice or credit note",
     ),
     ExceptionCode.CORRECTED_INVOICE: _Entry("Corrects an earlier invoice", Override.COMMENT),
-    ExceptionCode.PREPAID: _Entry("Partly paid before", Override.COMMENT),
+    ExceptionCode.PREPAID: _Entry("Paid before", Override.COMMENT),
     ExceptionCode.CREDIT_NOTE: _Entry("Credit note without order", Override.COMMENT),
     ExceptionCode.VENDOR_UNKNOWN: _Entry(
         "Vendor unknown", Override.NEVER,
@@ -127,6 +181,11 @@ _TABLE: dict[ExceptionCode, _Entry] = {
     ExceptionCode.QTY_VARIANCE: _Entry("Quantity variance", Override.COMMENT, variance=True),
     ExceptionCode.OVER_BILLED: _Entry("Billed more than ordered", Override.COMMENT, variance=True),
     ExceptionCode.NOT_RECEIVED: _Entry("Goods not received", Override.COMMENT, variance=True),
+    ExceptionCode.NOT_CODED: _Entry(
+        "Lines not coded", Override.NEVER,
+        resolve="a clerk codes each line of the invoice without a purchase order (GL account, "
+        "cost center), then it is matched again",
+    ),
     ExceptionCode.NOT_POSTABLE: _Entry(
         "ERP cannot book it", Override.NEVER,
         resolve="complete what the ERP needs (the vendor's ERP key, the amounts, the lines), "
@@ -135,17 +194,31 @@ _TABLE: dict[ExceptionCode, _Entry] = {
 }  # fmt: skip
 
 
+def label(code: str) -> str:
+    """The label of `code` (a string); a code outside the vocabulary is shown as it is."""
+    known = ExceptionCode.__members__.get(code)
+    return known.label if known is not None else code
+
+
+def labels(codes) -> str:
+    """`codes` (strings) as their labels, in the order given, once each, joined by commas:
+    for the sentences people read ("Billed more than ordered, Goods not received")."""
+    return ", ".join(dict.fromkeys(label(code) for code in codes))
+
+
 def refusal(codes) -> str:
     """The sentence that refuses approving over the blocking ones of `codes` ("" when none
-    blocks): each code with how it is resolved."""
+    blocks): each one by its label, with how it is resolved."""
     blocked = blocking(codes)
     if not blocked:
         return ""
     how = "; ".join(
-        f"{code}: {ExceptionCode(code).resolve}" if code in ExceptionCode.__members__ else code
+        f"{label(code).lower()}: {ExceptionCode(code).resolve}"
+        if code in ExceptionCode.__members__
+        else code
         for code in blocked
     )
-    return f"Nobody can approve over {', '.join(blocked)}; it must be resolved first ({how})."
+    return f"Nobody can approve over {labels(blocked)}; it must be resolved first ({how})."
 
 
 def needing_two_approvers() -> frozenset[str]:

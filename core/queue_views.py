@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals import triage
-from core import roles
-from core.models import Invoice, InvoiceException, Status, Vendor
+from approvals import triage, waiting
+from core import action_results, roles
+from core.formatting import format_amount
+from core.models import Invoice, InvoiceException, Vendor
 
 PAGE_SIZE = 50
 # What a row shows; the JSON of confidences and provenance stays in the database.
@@ -129,12 +130,39 @@ def _page(rows, field: str, descending: bool, after: str):
     return page, cursor
 
 
+def queue_tabs(request: HttpRequest) -> dict:
+    """Which part of the queue shows (issue 19): `view` "mine" (the invoices whose current
+    approval level waits for this user, approvals.waiting) or "all". Approvers who do not
+    work the queue open on "mine"; clerks and admins on everything, as before; `?view=`
+    chooses. Returns {"view", "offered" (whether the tabs show), "mine_ids", "mine_count"}."""
+    user = request.user
+    offered = roles.can_approve(user)
+    mine_ids = waiting.invoice_ids_waiting_for(user) if offered else []
+    default = "mine" if offered and not roles.can_work_queue(user) else "all"
+    view = request.GET.get("view", default)
+    if view not in ("mine", "all") or not offered:
+        view = "all"
+    return {"view": view, "offered": offered, "mine_ids": mine_ids, "mine_count": len(mine_ids)}
+
+
+def home(request: HttpRequest):
+    """Where "/" and a sign-in lead: approvers who do not work the queue to what waits for
+    them (the work queue opens on it); everyone else to the invoice list, as before."""
+    user = request.user
+    if user.is_authenticated and roles.can_approve(user) and not roles.can_work_queue(user):
+        return redirect("work_queue")
+    return redirect("invoice_list")
+
+
 @login_required
 @require_GET
 def work_queue(request: HttpRequest):
     if not roles.can_view_invoices(request.user):
         raise PermissionDenied
     rows, field, descending = queue_rows(request.GET, request.user)
+    tabs = queue_tabs(request)
+    if tabs["view"] == "mine":
+        rows = rows.filter(pk__in=tabs["mine_ids"])
     page, cursor = _page(rows, field, descending, request.GET.get("after", ""))
     now = timezone.now()
     sla = timedelta(hours=settings.QUEUE_SLA_HOURS)
@@ -146,11 +174,7 @@ def work_queue(request: HttpRequest):
         invoice.vendor_label = (invoice.vendor.name if invoice.vendor else "") or (
             invoice.vendor_name or "—"
         )
-        invoice.amount_text = (
-            f"{invoice.total_amount:,.2f} {invoice.currency}"
-            if invoice.total_amount is not None
-            else "—"
-        )
+        invoice.amount_text = format_amount(invoice.total_amount, invoice.currency)
         invoice.assignee_label = invoice.assignee.get_username() if invoice.assignee else "—"
     keep = request.GET.copy()
     keep.pop("after", None)
@@ -165,6 +189,7 @@ def work_queue(request: HttpRequest):
         "assignees": clerks(),
         "sla_hours": settings.QUEUE_SLA_HOURS,
         "can_work": roles.can_work_queue(request.user),
+        "tabs": tabs,
         "sorts": [
             ("oldest", "Oldest first"),
             ("newest", "Newest first"),
@@ -227,10 +252,15 @@ def _assignee(form):
     return user
 
 
-def neighbours(invoice: Invoice) -> tuple[int | None, int | None]:
+def neighbours(invoice: Invoice, queue: str = "") -> tuple[int | None, int | None]:
     """The previous and next invoice waiting as this one does (in review, or for approval),
-    oldest first and not held: the order a person works through them."""
-    statuses = [invoice.status] if invoice.status in triage.QUEUE else list(triage.QUEUE)
+    oldest first and not held: the order a person works through them. `queue` (a status of
+    triage.QUEUE) names the queue instead: the one the invoice was in before an action
+    moved it on (sent for approval, the next is still the next one in review)."""
+    if queue in triage.QUEUE:
+        statuses = [queue]
+    else:
+        statuses = [invoice.status] if invoice.status in triage.QUEUE else list(triage.QUEUE)
     rows = Invoice.objects.filter(status__in=statuses, hold_reason="")
     before = rows.filter(id__lt=invoice.pk).order_by("-id").values_list("pk", flat=True).first()
     after = rows.filter(id__gt=invoice.pk).order_by("id").values_list("pk", flat=True).first()
@@ -302,18 +332,16 @@ def _int(value) -> int | None:
         return None
 
 
-# The invoice screen's triage actions: which go on to the next item when done.
-_MOVES_ON = {
-    "accept", "send_for_approval", "duplicate", "not_duplicate", "confirm_reading",
-    "reject_to_vendor", "rematch",
-    "hold",
-}  # fmt: skip
-
-
 @login_required
 @require_POST
 def invoice_act(request: HttpRequest, pk: int):
-    """One triage action on one invoice (the buttons of the invoice screen)."""
+    """One triage action on one invoice (the buttons of the invoice screen).
+
+    The same invoice stays open with a message saying what was done and the state it left
+    (core.action_results); the redirect carries the queue the person was working
+    (`?from=needs_review`) so that the screen offers the next invoice of that queue as a
+    separate step. A form that names where it came from (`next`, a path on this site, as
+    the work queue's forms do) goes back there instead."""
     from approvals.decisions import send_back_to_matching
     from core.tasks import enqueue_invoice
 
@@ -325,7 +353,7 @@ def invoice_act(request: HttpRequest, pk: int):
     action = request.POST.get("action", "")
     comment = request.POST.get("comment", "")
     user = request.user
-    _before, after = neighbours(invoice)
+    before = action_results.snapshot(invoice)
     try:
         if action == "take":
             triage.assign([invoice], user, by=user)
@@ -355,19 +383,38 @@ def invoice_act(request: HttpRequest, pk: int):
             enqueue_invoice(invoice.pk)
         else:
             messages.error(request, "Unknown action.")
-            return redirect("invoice_detail", pk=pk)
+            return _after_action(request, invoice, "")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("invoice_detail", pk=pk)
+        return _after_action(request, invoice, "")
     invoice.refresh_from_db()
-    messages.success(request, f"Invoice #{invoice.pk}: {_DONE.get(action, 'done')}.")
-    moved_on = action in _MOVES_ON and (
-        action not in ("accept", "not_duplicate", "confirm_reading")
-        or invoice.status != Status.NEEDS_REVIEW
-    )
-    if moved_on:
-        return redirect("invoice_detail", pk=after) if after else redirect("work_queue")
-    return redirect("invoice_detail", pk=pk)
+    done = _DONE.get(action, "done")
+    if invoice.status in action_results.IN_PROGRESS:  # the worker decides the outcome
+        action_results.remember(request, invoice, before, _SETTLED.get(action, done))
+        messages.info(
+            request, f"Invoice #{invoice.pk}: {done}; this page shows the outcome when it is done."
+        )
+    else:
+        messages.success(
+            request, f"Invoice #{invoice.pk}: {done}. {action_results.describe(before, invoice)}"
+        )
+    return _after_action(request, invoice, before["status"])
+
+
+def _after_action(request: HttpRequest, invoice: Invoice, queue: str):
+    """Where an action on one invoice returns: the page the form came from when it says so
+    (`next`), else the same invoice; after a done action with the queue it was in
+    (`?from=`), where "Next invoice" goes on ("" after a refused one: nothing was done)."""
+    if request.POST.get("next"):
+        return redirect(_back(request))
+    return redirect(invoice_url(invoice.pk, queue))
+
+
+def invoice_url(pk: int, queue: str = "") -> str:
+    """The invoice screen after an action: `?from=<status>` names the queue the person was
+    working (needs_review, pending_approval), where "Next invoice" then goes on."""
+    url = reverse("invoice_detail", args=[pk])
+    return f"{url}?from={queue}" if queue in triage.QUEUE else url
 
 
 _DONE = {
@@ -383,3 +430,5 @@ _DONE = {
     "reject_to_vendor": "sent back to the vendor",
     "rematch": "being matched again",
 }
+# What is said once the worker has done an action's work (core.action_results.settled).
+_SETTLED = {"rematch": "matched again"}

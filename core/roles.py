@@ -63,3 +63,31 @@ def roles_of(user: User | AnonymousUser) -> list[str]:
     if user.is_superuser:
         return [ADMIN]
     return sorted(name for name in user.groups.values_list("name", flat=True) if name in ROLES)
+
+
+def can_add_vendor(user: User | AnonymousUser) -> bool:
+    """Admins add vendors to the vendor master (from an invoice, the admin or the API)."""
+    return user.has_perm("core.add_vendor")
+
+
+def can_link_vendor(user: User | AnonymousUser) -> bool:
+    """Who may say which vendor of the master an invoice is from: a decision about who is
+    paid, so it takes core.change_vendor besides working the queue."""
+    return user.has_perm("core.change_vendor") and can_work_queue(user)
+
+
+def vendor_admins() -> QuerySet:
+    """The active users who may add vendors (core.add_vendor through a group, given to
+    them, or as superusers): the people a clerk's vendor request is sent to."""
+    permission = Permission.objects.filter(content_type__app_label="core", codename="add_vendor")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=permission)
+            | Q(groups__permissions__in=permission)
+        )
+        .distinct()
+        .order_by("username")
+    )

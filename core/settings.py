@@ -137,10 +137,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "invoice_list"
+LOGIN_REDIRECT_URL = "home"  # approvers to what waits for them (core.queue_views.home)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# How amounts, numbers and dates are written for people (core.formatting, with Babel): a CLDR
+# locale; en_GB writes "9,312.00 EUR" and "4 Mar 2026". Checked when the app starts.
+LEDGERLINE_LOCALE = env_str("LEDGERLINE_LOCALE", "en_GB")
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -231,9 +234,12 @@ COMPANY_ADDRESSES = env_list("COMPANY_ADDRESSES", separator=";")
 # Above this total (in the company currency) a person always decides, whatever the
 # vendor's automation level; at or under it, "auto" vendors' matched invoices go through.
 AUTO_APPROVE_LIMIT = env_decimal("AUTO_APPROVE_LIMIT", "5000.00")
-# Worth of one unit of other currencies in the company currency, for the approval policy's
-# amount bands ("USD=0.92,GBP=1.17"). An invoice in a currency without a rate is taken as
-# above every band.
+# Exchange rates are data (admin: Exchange rates; `manage.py import_exchange_rates FILE`),
+# dated and audited; the rate valid on an invoice's date converts it for the approval
+# policy's amount bands (core.exchange_rates). This setting is only the fallback for a
+# currency with no dated rate on or before that date: worth of one unit in the company
+# currency ("USD=0.92,GBP=1.17"), said as "the EXCHANGE_RATES setting" where it decides.
+# With no rate at all the invoice is routed as above every band, and its route says so.
 EXCHANGE_RATES = env_rates("EXCHANGE_RATES")
 # The trust ladder: a vendor's promotion is suggested after this many invoices in a row,
 # since its last change of level, without a field correction, an accepted variance, an

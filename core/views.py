@@ -16,20 +16,22 @@ from django_htmx.middleware import HtmxDetails
 
 from approvals import chains, decisions, triage
 from audit.models import AuditEvent
-from core import business_rules, document_types, exception_codes, roles
+from core import action_results, business_rules, document_types, exception_codes, roles
+from core.coding import lines_card
+from core.formatting import format_amount, format_date
 from core.forms import DecisionForm, InvoiceFieldsForm, UploadForm
 from core.models import Document, Invoice, PurchaseOrderLine, Status
 from core.pages import page_png, page_sizes
-from core.queue_views import clerks, neighbours
+from core.queue_views import clerks, invoice_url, neighbours
 from core.tasks import enqueue_invoice
 from extraction.channels.files import take
 from extraction.channels.uploads import refused_uploads
 from extraction.corrections import CORRECTABLE, correct_fields
-from extraction.types import HEADER_FIELDS
+from extraction.types import HEADER_FIELDS, field_label
 from matching.services import purchase_orders
 
 # Statuses whose rows refresh themselves while the pipeline works on them.
-IN_PROGRESS = {Status.RECEIVED, Status.EXTRACTED, Status.MATCHED, Status.APPROVED}
+IN_PROGRESS = action_results.IN_PROGRESS
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
@@ -87,7 +89,14 @@ def invoice_row(request: HtmxHttpRequest, pk: int):
 @require_GET
 def invoice_detail(request: HtmxHttpRequest, pk: int):
     invoice = _get_invoice_for_user(request, pk)
-    previous_item, next_item = neighbours(invoice)
+    # After an action (?from=<the queue it was in>): its outcome, once the worker is done,
+    # and "Next invoice" in that queue as the next step (issue 19).
+    queue = request.GET.get("from", "")
+    acted = queue in triage.QUEUE
+    outcome = action_results.settled(request, invoice)
+    if outcome:
+        messages.success(request, outcome)
+    previous_item, next_item = neighbours(invoice, queue)
     open_findings = list(invoice.open_exceptions())
     can_work = roles.can_work_queue(request.user) and invoice.status in triage.QUEUE
     return render(
@@ -100,6 +109,9 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             "match": _match_panel(invoice),
             "previous_item": previous_item,
             "next_item": next_item,
+            "acted": acted,
+            "acted_queue": action_results.QUEUE_NAMES.get(queue, ""),
+            "awaiting_outcome": action_results.is_pending(request, invoice),
             "can_work": can_work,
             "duplicate_open": any(f.code == "DUPLICATE" for f in open_findings),
             "reading_open": any(f.code == "EINVOICE_UNUSABLE" for f in open_findings),
@@ -115,6 +127,7 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
             ),
             "preceding": _preceding_invoice(invoice),
             "lines": _line_rows(invoice),
+            **lines_card(invoice, request.user),
             "totals": _totals(invoice),
             "tax_breakdown": [
                 {"row": row, "name": VAT_CATEGORIES.get(row.category, "")}
@@ -247,9 +260,14 @@ def _approval_panel(invoice: Invoice, user) -> dict:
 @login_required
 @require_POST
 def invoice_decide(request: HtmxHttpRequest, pk: int):
+    """Approve or reject (or confirm the system's proposal). The same invoice stays open
+    with the decision and the state it left (core.action_results); "Next invoice" goes on
+    in the queue the invoice was in."""
     invoice = _get_invoice_for_user(request, pk)
     if not (roles.can_approve(request.user) or roles.can_work_queue(request.user)):
         raise PermissionDenied  # approvers decide; clerks confirm the system's proposals
+    before = action_results.snapshot(invoice)
+    here = invoice_url(pk, before["status"])  # after a decision: with "Next invoice"
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve or reject.")
@@ -272,11 +290,15 @@ def invoice_decide(request: HtmxHttpRequest, pk: int):
             + (", ".join(waiting) or "the next approver")
             + ".",
         )
-        return redirect(invoice_detail, pk=pk)
+        return redirect(here)
     if invoice.status == Status.APPROVED:
         enqueue_invoice(invoice.pk)  # posting runs in the worker
-    messages.success(request, f"Invoice {invoice} {invoice.get_status_display()}.")
-    return redirect(invoice_detail, pk=pk)
+    messages.success(
+        request,
+        f"Invoice {invoice} {invoice.get_status_display()}. "
+        + action_results.describe(before, invoice),
+    )
+    return redirect(here)
 
 
 @login_required
@@ -293,18 +315,27 @@ def invoice_fields(request: HtmxHttpRequest, pk: int):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             changed = correct_fields(invoice, request.user, changes)
-            if changed:
-                decisions.send_back_to_matching(
-                    invoice, request.user, f"Corrected {', '.join(changed)}; matching again"
-                )
-                enqueue_invoice(invoice.pk)
+            # Saved unchanged, it is matched again all the same: against the master data as
+            # it is now (a vendor added since, a goods receipt; issue 19).
+            decisions.send_back_to_matching(
+                invoice,
+                request.user,
+                f"Corrected {', '.join(map(field_label, changed))}; matching again"
+                if changed
+                else "Saved without changes; matching again against the current master data",
+            )
+            enqueue_invoice(invoice.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             if changed:
                 messages.success(request, f"Corrected {len(changed)} field(s); matching again.")
             else:
-                messages.info(request, "Nothing was changed.")
+                messages.info(
+                    request,
+                    "No field was changed; matching again against the current vendor master, "
+                    "purchase orders and goods receipts.",
+                )
         return redirect(invoice_detail, pk=pk)
     template = "core/invoice_fields_form.html" if request.htmx else "core/invoice_fields.html"
     return render(request, template, {"invoice": invoice, "form": form})
@@ -384,7 +415,7 @@ def _field_rows(invoice: Invoice):
         yield {
             "name": name,
             "label": Invoice._meta.get_field(name).verbose_name,
-            "value": _display(getattr(invoice, name)),
+            "value": _display(getattr(invoice, name), invoice.currency),
             "confidence": invoice.confidence.get(name),
             "method": provenance.get("method", ""),
             "page": provenance.get("page"),
@@ -437,15 +468,22 @@ def _match_panel(invoice: Invoice) -> dict | None:
     )
     po_lines = {line.id: line for order in orders for line in order.lines}
     paired = {m["position"]: m for m in run.line_matches}
-    findings = {}
+    findings, by_po_line = {}, {}
     for finding in run.findings:
         position = finding["details"].get("position")
         if position is not None:
             findings.setdefault(position, []).append(finding)
+        elif finding["details"].get("po_line") is not None:  # quantities: per PO line
+            key = (finding["details"].get("po_number"), finding["details"]["po_line"])
+            by_po_line.setdefault(key, []).append(finding)
     rows = []
     for line in invoice.lines.all():
         match = paired.get(line.position)
         po_line = po_lines.get(match["po_line_id"]) if match else None
+        if po_line is not None:  # under the first invoice line that billed the PO line
+            findings.setdefault(line.position, []).extend(
+                by_po_line.pop((po_line.po_number, po_line.line_no), [])
+            )
         variance = (
             line.unit_price - po_line.unit_price
             if po_line and line.unit_price is not None
@@ -460,13 +498,15 @@ def _match_panel(invoice: Invoice) -> dict | None:
                 "findings": findings.get(line.position, []),
             }
         )
-    return {"run": run, "rows": rows, "rules": run.tolerances}
+    compared = any(row["po_line"] for row in rows)
+    return {"run": run, "rows": rows, "compared": compared, "rules": run.tolerances}
 
 
-def _display(value):
-    """Dates as ISO dates and amounts with thousands separators, as clerks compare them."""
+def _display(value, currency: str = ""):
+    """Dates and amounts written as every screen writes them (core.formatting): "4 Mar 2026",
+    "9,312.00 EUR"."""
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value)
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return format_amount(value, currency)
     return value

@@ -14,6 +14,7 @@ from core.models.invoices import actor_name
 from extraction.layout import Word
 from extraction.learning import learn_hint
 from extraction.models import VendorProfile
+from extraction.types import field_label
 from extraction.vendors import recognise_vendor
 
 CORRECTABLE = (Status.NEEDS_REVIEW,)
@@ -44,7 +45,7 @@ def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
         locked._change_reason = "Fields corrected by " + actor_name(user)
         locked.save()
         learned = _learn(locked, changed)
-        reason = f"Corrected {', '.join(changed)}"
+        reason = f"Corrected {', '.join(map(field_label, changed))}"
         chain.record(
             "invoice.fields_corrected",
             actor=actor_name(user),

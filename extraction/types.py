@@ -24,6 +24,29 @@ HEADER_FIELDS = (
     "total_amount",
     "po_number",
 )
+# The header fields in the words people read (as core.models.Invoice's verbose names), for
+# the sentences that name a field (a missing or unsure field, a correction).
+FIELD_LABELS = {
+    "vendor_name": "vendor name",
+    "vendor_vat_id": "vendor VAT id",
+    "vendor_iban": "vendor IBAN",
+    "invoice_number": "invoice number",
+    "invoice_date": "invoice date",
+    "due_date": "due date",
+    "currency": "currency",
+    "net_amount": "net amount",
+    "tax_amount": "tax amount",
+    "total_amount": "total amount",
+    "po_number": "PO number",
+}
+
+
+def field_label(name: str) -> str:
+    """A field's name in words ("vendor VAT id"); another name with its underscores as
+    spaces."""
+    return FIELD_LABELS.get(name, name.replace("_", " "))
+
+
 DATE_FIELDS = ("invoice_date", "due_date")
 AMOUNT_FIELDS = ("net_amount", "tax_amount", "total_amount")
 

@@ -47,6 +47,7 @@ from rapidfuzz.distance import Levenshtein
 
 from core.business_rules import money
 from core.exception_codes import ExceptionCode
+from core.formatting import format_date
 from core.identifiers import (
     OCR_LETTERS,
     fold_ocr_letters,
@@ -354,7 +355,7 @@ def duplicate_findings(invoice_number: str, currency: str, total_amount, hits) -
 def _finding(invoice_number: str, currency: str, total_amount, hit: DuplicateHit) -> dict:
     earlier = (
         f"invoice #{hit.invoice_id} ({hit.invoice_number or 'no number'}, "
-        f"dated {hit.invoice_date.isoformat() if hit.invoice_date else 'without a date'}, "
+        f"dated {format_date(hit.invoice_date) if hit.invoice_date else 'without a date'}, "
         f"total {_money(hit.total_amount, currency)})"
     )
     why = _why(invoice_number, total_amount, hit)

@@ -32,8 +32,10 @@ from core import business_rules
 from core.business_rules import AllowanceCharge, VatBreakdown, money
 from core.document_types import Kind, document_type
 from core.exception_codes import ExceptionCode
+from core.formatting import format_date, format_number
 from core.identifiers import normalise_po_number
 from core.money import cents
+from extraction.types import field_label
 
 REQUIRED_FIELDS = ("invoice_number", "invoice_date", "currency", "total_amount")
 ZERO = Decimal(0)
@@ -130,6 +132,9 @@ class LineFacts:
     tax_rate: Decimal | None = None
     tax_category: str = ""  # BT-151
     counted: bool = True  # False: a sub-line the invoice's sums leave out (GROUP, ...)
+    # The clerk's coding (core.coding), which an invoice without a purchase order needs.
+    gl_account: str = ""
+    cost_center: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +339,9 @@ def normalise_invoice_number(raw: str) -> str:
 
 
 def quantity(value: Decimal) -> str:
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+    """A quantity in a finding's sentence, as screens write it (core.formatting): "12",
+    "1,234.5"."""
+    return format_number(value)
 
 
 def match(
@@ -351,7 +358,11 @@ def match(
     for the earlier invoices this one may copy: found in the database, worded there."""
     findings = [*_header_checks(invoice, duplicates, tolerances)]
     if not invoice.po_numbers and not pos:
-        return MatchResult(findings)  # a non-PO invoice: routing sends it for coding
+        # A non-PO invoice: booked on the GL accounts and cost centers a clerk codes. (A
+        # credit note without an order goes to a person as CREDIT_NOTE already.)
+        if invoice.document_type != "credit_note":
+            findings += _coding_checks(invoice)
+        return MatchResult(findings)
     found = {normalise_po_number(po.number) for po in pos}
     for number in invoice.po_numbers:
         if number not in found and found_by == "number":
@@ -376,6 +387,28 @@ def match(
     else:
         _match_header(invoice, usable, tolerances, result)
     return result
+
+
+def _coding_checks(invoice: InvoiceFacts):
+    """NOT_CODED for an invoice without a purchase order whose counted lines are not all
+    coded (a GL account and a cost center each; core.coding), or that has no counted line
+    to code: with no order to take the coding from, the ERP cannot book it otherwise."""
+    counted = invoice.counted_lines
+    uncoded = [line.position for line in counted if not (line.gl_account and line.cost_center)]
+    if not counted:
+        yield Finding(
+            "NOT_CODED",
+            "No purchase order and no lines to code: add a line with the net amount and "
+            "code it (GL account, cost center).",
+            {"positions": []},
+        )
+    elif uncoded:
+        yield Finding(
+            "NOT_CODED",
+            f"No purchase order: {len(uncoded)} of {len(counted)} line(s) need a GL account "
+            f"and a cost center (line {', '.join(map(str, uncoded))}).",
+            {"positions": uncoded},
+        )
 
 
 def po_by_amount(
@@ -407,12 +440,12 @@ def _header_checks(invoice: InvoiceFacts, duplicates: list[dict], tolerances):
         if getattr(invoice, name) in (None, ""):
             yield Finding(
                 "MISSING_FIELD",
-                f"The {name.replace('_', ' ')} could not be read from the document.",
+                f"The {field_label(name)} could not be read from the document.",
                 {"field": name},
             )
     if invoice.low_confidence:
         names = ", ".join(
-            f"{name.replace('_', ' ')} ({confidence:.0%})"
+            f"{field_label(name)} ({confidence:.0%})"
             for name, confidence in sorted(invoice.low_confidence.items())
         )
         yield Finding(
@@ -489,7 +522,7 @@ def _corrected_invoice(invoice: InvoiceFacts, numbers: dict) -> Finding:
             "corrects (BT-25): find the original before paying, so it is not paid twice.",
             details,
         )
-    named = f"invoice {number}" + (f" of {day.isoformat()}" if day else "")
+    named = f"invoice {number}" + (f" of {format_date(day)}" if day else "")
     if not invoice.preceding_invoices:
         return Finding(
             "CORRECTED_INVOICE",

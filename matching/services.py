@@ -10,7 +10,17 @@ duplicates (two). A PO found by vendor and amount costs two more.
 
 Receipts (till slips, `Invoice.document_kind` "receipt", extraction.receipts) are non-PO
 expenses paid at the till: no purchase order is looked for by vendor and amount, and a
-clean one goes on for coding and an approver with a reason that says it is a receipt.
+clean one goes on to an approver with a reason that says it is a receipt.
+
+Invoices without a purchase order (receipts too) are booked on the GL accounts and cost
+centers a clerk codes per line: until each counted line is coded, matching raises NOT_CODED
+(matching.engine, core.coding), and the coded invoice is matched again.
+
+Master data is read afresh on every run: the purchase orders, their goods receipts and the
+tolerance rules above, and the vendor: an invoice whose vendor was not in the vendor
+master when it was read is looked up again (`recognise_vendor_again`, the resolver
+extraction uses), so "Match again" after an admin added the vendor clears VENDOR_UNKNOWN.
+A vendor already set (recognised, or linked by a person) is kept.
 
 Waiting for goods: an invoice held only by NOT_RECEIVED is matched again when a goods
 receipt for its purchase order arrives (`rematch_waiting_for`), and goes on by itself if it
@@ -26,16 +36,22 @@ from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import exception_codes
 from core.document_types import Kind, document_type
 from core.identifiers import normalise_po_number
 from core.models import (
+    Document,
     Invoice,
     InvoiceException,
     InvoiceLine,
     PurchaseOrder,
     PurchaseOrderLine,
     Status,
+    VendorRequest,
 )
+from extraction.layout import Word
+from extraction.parties import printed_identifiers
+from extraction.vendors import VendorMatch, recognise_vendor
 from matching.duplicates import duplicate_findings, find_duplicates
 from matching.engine import (
     AllowanceCharge,
@@ -61,7 +77,7 @@ BILLED = (Status.MATCHED, Status.PENDING_APPROVAL, Status.APPROVED, Status.POSTE
 _QTY = DecimalField(max_digits=18, decimal_places=4)
 NON_PO_RECEIPT = (
     "Receipt (till slip): a non-PO expense paid at the till; no purchase order to match; "
-    "needs coding and an approver"
+    "lines coded; needs an approver"
 )
 # What `invoice_facts` reads beside the invoice: one query each, however many rows.
 FACTS_PREFETCH = ("lines", "allowances_charges", "tax_breakdown")
@@ -208,6 +224,8 @@ def invoice_facts(invoice: Invoice) -> InvoiceFacts:
                 tax_rate=line.tax_rate,
                 tax_category=line.tax_category,
                 counted=line.counted,
+                gl_account=line.gl_account,
+                cost_center=line.cost_center,
             )
             for line in invoice.lines.all()
         ),
@@ -259,6 +277,9 @@ def match_invoice(invoice: Invoice) -> None:
         .prefetch_related(*FACTS_PREFETCH)
         .get(pk=invoice.pk)
     )
+    recognised = recognise_vendor_again(invoice) if invoice.vendor_id is None else None
+    if recognised and recognised.vendor:
+        invoice.vendor = recognised.vendor
     facts = invoice_facts(invoice)
     tolerances = tolerances_for(invoice.vendor_id)
     numbers = po_numbers(invoice.po_number)
@@ -279,11 +300,37 @@ def match_invoice(invoice: Invoice) -> None:
         invoice.invoice_number, invoice.currency, invoice.total_amount, find_duplicates(invoice)
     )
     result = match(facts, pos, duplicates=duplicates, tolerances=tolerances, found_by=found_by)
-    record(invoice, result, pos, found_by)
+    record(invoice, result, pos, found_by, vendor_recognised=recognised)
 
 
-def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: str) -> None:
-    """Store the match (run, line links) and move the invoice on, in one transaction."""
+def recognise_vendor_again(invoice: Invoice) -> VendorMatch:
+    """The invoice's vendor as the vendor master knows it now: the resolver extraction
+    uses (extraction.vendors.recognise_vendor), given what the invoice says (VAT id BT-31,
+    IBAN BT-84, name BT-27, as read or corrected) and every identifier printed on its
+    pages (Document.words). One query for the words and the resolver's own (two or
+    three); VendorMatch(None, "") when the master still has no such vendor."""
+    stored = Document.objects.values_list("words", flat=True).get(pk=invoice.document_id)
+    words = [Word(*word) for word in stored or ()]
+    return recognise_vendor(
+        vat_id=invoice.vendor_vat_id,
+        iban=invoice.vendor_iban,
+        name=invoice.vendor_name,
+        printed=printed_identifiers(words),
+    )
+
+
+def record(
+    invoice: Invoice,
+    result,
+    pos: list[PurchaseOrderFacts],
+    found_by: str,
+    *,
+    vendor_recognised: VendorMatch | None = None,
+) -> None:
+    """Store the match (run, line links) and move the invoice on, in one transaction.
+    `vendor_recognised`: the vendor this run found in the master for an invoice that had
+    none (recognise_vendor_again); it is saved with the move and named in its audit event,
+    and the invoice's open vendor requests (core.vendors) are closed as done."""
     # The invoice points at the first order it matched (all of them are in the run).
     first_po = pos[0].id if pos else None
     inputs = {
@@ -296,8 +343,26 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
         "invoice_net": str(invoice.net_amount) if invoice.net_amount is not None else None,
         "document_kind": invoice.document_kind,
     }
+    # A vendor found in the master on this run is stored with the move, and said so.
+    found_vendor = {}
+    if vendor_recognised and vendor_recognised.vendor:
+        found_vendor = {"vendor": vendor_recognised.vendor}
+        inputs["vendor_recognised_by"] = vendor_recognised.by
+        inputs["vendor_id"] = vendor_recognised.vendor.pk
+        # A clerk's request for this vendor (core.vendors) is done: the master has it now.
+        requests = list(invoice.vendor_requests.open().values_list("pk", flat=True))
+        if requests:
+            inputs["vendor_requests_closed"] = requests
     receipt = invoice.document_kind == Kind.RECEIPT
     with transaction.atomic():
+        if inputs.get("vendor_requests_closed"):
+            VendorRequest.objects.filter(
+                pk__in=inputs["vendor_requests_closed"], state=VendorRequest.State.OPEN
+            ).update(
+                state=VendorRequest.State.DONE,
+                vendor=vendor_recognised.vendor,
+                resolved_at=timezone.now(),
+            )
         MatchRun.objects.create(
             invoice=invoice,
             purchase_orders=result.purchase_orders,
@@ -322,9 +387,10 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
                 if result.purchase_orders
                 else NON_PO_RECEIPT
                 if receipt
-                else "Non-PO invoice: no purchase order to match; needs coding and an approver",
+                else "Non-PO invoice: no purchase order to match; lines coded; needs an approver",
                 inputs=inputs,
                 purchase_order_id=first_po,
+                **found_vendor,
             )
         else:
             invoice.send_to_review(
@@ -333,9 +399,10 @@ def record(invoice: Invoice, result, pos: list[PurchaseOrderFacts], found_by: st
                 reason=(
                     "Receipt (non-PO expense): matching found: " if receipt else "Matching found: "
                 )
-                + ", ".join(dict.fromkeys(result.codes)),
+                + exception_codes.labels(result.codes),
                 inputs=inputs,
                 purchase_order_id=first_po,
+                **found_vendor,
             )
 
 

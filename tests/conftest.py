@@ -83,6 +83,7 @@ def role_groups(transactional_db):
         ("core", "0013_automation_level_role", "grant"),
         ("core", "0016_erp_schedules_and_roles", "create"),
         ("approvals", "0004_default_policy_and_schedule", "create"),
+        ("core", "0028_left_out_files_and_admin_role", "grant"),
     ):
         state = loader.project_state((app, name))
         getattr(importlib.import_module(f"{app}.migrations.{name}"), function)(state.apps, None)

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from core.api import _error, api_view
 from core.erp import bounded_json, masterdata
-from core.erp.openapi import schema
+from core.erp.openapi import MAX_BULK, schema
 from core.erp.posting import record_payment
 from core.models import (
     GoodsReceipt,
@@ -29,7 +29,6 @@ from core.models import (
 
 MASTERDATA = "masterdata"  # scope: read and write vendors, purchase orders, receipts
 PAYMENTS = "payments"  # scope: report invoices paid
-MAX_BULK = 1000
 
 
 def openapi(request: HttpRequest):

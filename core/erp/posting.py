@@ -105,6 +105,7 @@ def invoice_payload(invoice: Invoice) -> dict:
                 "allowances_charges": per_line.get(line.pk, []),
                 "gl_account": line.gl_account or (po_line.gl_account if po_line else ""),
                 "cost_center": line.cost_center or (po_line.cost_center if po_line else ""),
+                "tax_code": line.tax_code,  # coded by a clerk (core.coding); "" when not
                 "po_line": po_line.line_no if po_line else None,
             }
         )

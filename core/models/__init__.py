@@ -1,6 +1,6 @@
 from core.models.documents import Document
 from core.models.erp import IdempotentRequest, OutboxMessage
-from core.models.intake import ApiToken, Mailbox, MailMessage
+from core.models.intake import ApiToken, LeftOutFile, Mailbox, MailMessage
 from core.models.invoices import (
     TRANSITIONS,
     IllegalTransition,
@@ -13,6 +13,7 @@ from core.models.invoices import (
 )
 from core.models.masterdata import (
     AutomationLevel,
+    ExchangeRate,
     GoodsReceipt,
     GoodsReceiptLine,
     OwnIdentity,
@@ -20,12 +21,14 @@ from core.models.masterdata import (
     PurchaseOrderLine,
     Vendor,
 )
+from core.models.vendor_requests import VendorRequest
 
 __all__ = [
     "TRANSITIONS",
     "ApiToken",
     "AutomationLevel",
     "Document",
+    "ExchangeRate",
     "GoodsReceipt",
     "GoodsReceiptLine",
     "IdempotentRequest",
@@ -35,6 +38,7 @@ __all__ = [
     "InvoiceException",
     "InvoiceLine",
     "InvoiceTaxSubtotal",
+    "LeftOutFile",
     "MailMessage",
     "Mailbox",
     "OutboxMessage",
@@ -43,4 +47,5 @@ __all__ = [
     "PurchaseOrderLine",
     "Status",
     "Vendor",
+    "VendorRequest",
 ]

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core.models.documents import Document
+from core.models.documents import Document, safe_file_name
 
 
 class Mailbox(models.Model):
@@ -87,6 +87,51 @@ class MailMessage(models.Model):
 
     def __str__(self):
         return f"{self.subject or '(no subject)'} from {self.sender or '(unknown sender)'}"
+
+
+def left_out_path(instance: "LeftOutFile", filename: str) -> str:
+    return f"left-out/{instance.sha256[:2]}/{instance.sha256}/{safe_file_name(filename)}"
+
+
+class LeftOutFile(models.Model):
+    """A file that reached AP through a channel and was not taken as an invoice (issue 19):
+    a text file, a logo, a calendar invite, an XML file that is no e-invoice, a zip member
+    over a limit. Which files count as possible invoices is decided in one place,
+    extraction.channels.kinds; the rule that left this one out is `reason`.
+
+    Kept for audit with its bytes (none when it was refused for its size before being
+    read), listed on the Intake screen and, for an email, in the message's record."""
+
+    original_name = models.CharField(max_length=255)
+    reason = models.TextField()
+    channel = models.CharField(max_length=16, choices=Document.Channel.choices)
+    # Empty when the bytes were never kept (over MAX_STORED_BYTES, or not read at all).
+    file = models.FileField(upload_to=left_out_path, max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)  # sniffed from the bytes
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    source = models.JSONField(default=dict, blank=True)  # as Document.source
+    mail_message = models.ForeignKey(
+        MailMessage,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="left_out_files",
+    )
+    # Set when a clerk took the file as an invoice after all (the rule was wrong for it).
+    taken_as = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.original_name} (left out: {self.reason})"
 
 
 class ApiTokenQuerySet(models.QuerySet):

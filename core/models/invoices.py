@@ -352,6 +352,8 @@ class InvoiceLine(models.Model):
     # Coded by a clerk on an invoice without a purchase order (else the PO line's).
     cost_center = models.CharField(max_length=32, blank=True)
     gl_account = models.CharField("GL account", max_length=32, blank=True)
+    # The ERP's tax code the line is booked with (e.g. "V19"), coded with the GL account.
+    tax_code = models.CharField(max_length=16, blank=True)
     # The purchase order line this line bills, set by matching; what earlier invoices
     # billed of a PO line is the sum over these.
     po_line = models.ForeignKey(

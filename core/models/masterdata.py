@@ -1,9 +1,10 @@
 """Master data the ERP owns: vendors, purchase orders and goods receipts; and the
-company's own identities, which an admin keeps."""
+company's own identities and the exchange rates, which an admin keeps."""
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -198,3 +199,67 @@ class OwnIdentity(models.Model):
         if self.kind in (self.Kind.VAT_ID, self.Kind.IBAN):
             self.value = compact_identifier(self.value)
         super().save(*args, **kwargs)
+
+
+def company_currency() -> str:
+    """The company currency (settings.COMPANY_CURRENCY): the default base of a new rate."""
+    return settings.COMPANY_CURRENCY
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` is worth in `base_currency` (the company currency when
+    it was recorded) from `valid_from` on, until the next rate of the same pair: 1 USD =
+    0.9259 EUR is currency USD, base EUR, rate 0.9259. Approval routing converts an
+    invoice's total with the rate valid on its invoice date (BT-2), or the latest before
+    it (core.exchange_rates). Kept by an admin or imported from a reference-rate file
+    (`manage.py import_exchange_rates FILE`, the ECB's euro reference rates among them);
+    each change is audited and kept in the history."""
+
+    currency = currency_field()
+    base_currency = currency_field(default=company_currency)
+    rate = models.DecimalField(
+        max_digits=24,
+        decimal_places=10,
+        help_text="What one unit of the currency is worth in the base currency "
+        "(1 USD = 0.9259 EUR: 0.9259).",
+    )
+    valid_from = models.DateField(help_text="Used for invoices dated on or after this day.")
+    source = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the rate comes from, e.g. 'ECB euro reference rate' or a treasury memo.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["currency", "base_currency", "-valid_from"]
+        get_latest_by = "valid_from"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "base_currency", "valid_from"], name="unique_exchange_rate"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self):
+        rate = f"{self.rate.normalize():f}"
+        return f"1 {self.currency} = {rate} {self.base_currency} from {self.valid_from}"
+
+    def save(self, *args, **kwargs):
+        self.currency = self.currency.strip().upper()
+        self.base_currency = self.base_currency.strip().upper()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        for name in ("currency", "base_currency"):
+            code = (getattr(self, name) or "").strip().upper()
+            setattr(self, name, code)
+            if len(code) != 3 or not code.isascii() or not code.isalpha():
+                errors[name] = "An ISO 4217 code: three letters, e.g. USD."
+        if not errors and self.currency == self.base_currency:
+            errors["currency"] = "A currency has no rate to itself."
+        if self.rate is not None and self.rate <= 0:
+            errors["rate"] = "A rate is above zero."
+        if errors:
+            raise ValidationError(errors)

@@ -1,26 +1,35 @@
 """What a channel hands over: invoice-like files, with zip files opened, and what was left out.
 
 Every channel (upload, mailbox, scanner folder, API) passes what it received through
-`invoice_files`. A zip file is opened one level deep, with limits against zip bombs; a
-member that is not an invoice format is left out with its reason, which the channel shows
-(the upload screen, the mail record, the API response). A damaged zip is passed on as it is:
-it is then stored and read like any file, and lands in review as unreadable with the
-reason, so nothing is lost.
+`invoice_files`. Which files are possible invoices is decided in one place,
+`extraction.channels.kinds`; a file that is not one (a text file, a calendar invite, an
+XML file that is no e-invoice) is left out with its reason, and so is a zip member that is
+not one. What is left out is kept (`keep_left_out`: a LeftOutFile with its bytes, audited)
+and shown: the upload screen, the mail record, the API response, the Intake screen. A
+damaged zip is passed on as it is: it is then stored and read like any file, and lands in
+review as unreadable with the reason, so nothing is lost.
 """
 
+import hashlib
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
 
+from audit import chain
+from core.models import LeftOutFile, MailMessage
 from core.models.documents import safe_file_name, sniff_content_type
+from core.models.invoices import actor_name
 from core.tasks import enqueue_invoice
+from extraction.channels import kinds
 from extraction.intake import Received, RefusedFile, receive
 
 # Content types extraction reads (sniffed from the bytes, never trusted from a name).
-INVOICE_TYPES = {"application/pdf", "application/xml", "image/png", "image/jpeg", "image/tiff"}
-ZIP = "application/zip"
+INVOICE_TYPES = kinds.INVOICE_TYPES
+ZIP = kinds.ZIP
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,8 @@ class IncomingFile:
 class LeftOut:
     name: str
     rule: str  # why, in words a clerk understands
+    # The bytes, to keep for audit; None where they were never read (over a size limit).
+    data: bytes | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "rule": self.rule}
@@ -44,11 +55,22 @@ class Taken:
     left_out: list[LeftOut]
 
 
-def take(name: str, data: bytes, *, channel: str, actor, source=None) -> Taken:
-    """What every channel does with a file it got: a zip file is opened, each invoice-like
-    file stored (the same bytes from any channel are one document), new invoices queued for
-    the pipeline; what was not taken is returned with its reason."""
-    files, left_out = invoice_files(name, data)
+def take(
+    name: str,
+    data: bytes,
+    *,
+    channel: str,
+    actor,
+    source=None,
+    declared_type: str = "",
+    keep: bool = True,
+) -> Taken:
+    """What every channel does with a file it got: a zip file is opened, each possible
+    invoice (extraction.channels.kinds) stored (the same bytes from any channel are one
+    document), new invoices queued for the pipeline; what was not taken is returned with
+    its reason and, unless `keep` is False (the mailbox keeps them itself, with the
+    message), kept as LeftOutFile records."""
+    files, left_out = invoice_files(name, data, declared_type)
     received = []
     for incoming in files:
         try:
@@ -61,22 +83,89 @@ def take(name: str, data: bytes, *, channel: str, actor, source=None) -> Taken:
         received.append(found)
         if found.created:
             enqueue_invoice(found.invoice.pk)
+    if keep:
+        keep_left_out(left_out, channel=channel, actor=actor, source=source)
     return Taken(received, left_out)
 
 
-def invoice_files(name: str, data: bytes) -> tuple[list[IncomingFile], list[LeftOut]]:
-    """The files to take from one received file: itself, or a zip file's invoice-like
-    members; and what was left out, with the rule that left it out."""
+def keep_left_out(
+    left_out: list[LeftOut],
+    *,
+    channel: str,
+    actor,
+    source=None,
+    mail_message: MailMessage | None = None,
+) -> list[LeftOutFile]:
+    """Keep each file left out (its bytes, when they were read), with its reason, and
+    write an audit event `document.left_out` for it; the same bytes are stored once."""
+    kept = []
+    user = None if isinstance(actor, str) else actor
+    for item in left_out:
+        data = item.data
+        sha256 = hashlib.sha256(data).hexdigest() if data else ""
+        with transaction.atomic():
+            record = LeftOutFile(
+                original_name=item.name[:255],  # a zip member: "batch.zip/notes.txt"
+                reason=item.rule,
+                channel=channel,
+                sha256=sha256,
+                size=len(data or b""),
+                content_type=sniff_content_type(data) if data else "",
+                received_by=user,
+                source=source or {},
+                mail_message=mail_message,
+            )
+            if data:
+                earlier = (
+                    LeftOutFile.objects.filter(sha256=sha256).exclude(file="").only("file").first()
+                )
+                if earlier is not None:
+                    record.file.name = earlier.file.name
+                else:
+                    record.file.save(safe_file_name(item.name), ContentFile(data), save=False)
+            record.save()
+            chain.record(
+                "document.left_out",
+                actor=actor_name(actor),
+                payload={
+                    "left_out_file": record.pk,
+                    "file": record.original_name,
+                    "reason": record.reason,
+                    "sha256": sha256,
+                    "size": record.size,
+                    "channel": channel,
+                    "source": record.source,
+                    "mail_message": mail_message.pk if mail_message else None,
+                },
+            )
+        kept.append(record)
+    return kept
+
+
+def invoice_files(
+    name: str, data: bytes, declared_type: str = ""
+) -> tuple[list[IncomingFile], list[LeftOut]]:
+    """The files to take from one received file: itself, or a zip file's possible invoices
+    (extraction.channels.kinds); and what was left out, with the rule that left it out
+    and its bytes where they were read."""
     if sniff_content_type(data) != ZIP:
+        verdict = kinds.classify(name, data, declared_type)
+        if not verdict.invoice:
+            return [], [LeftOut(safe_file_name(name), verdict.reason, data)]
         return [IncomingFile(name, data)], []
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return [IncomingFile(name, data)], []  # kept and read as is: unreadable, with a reason
+    office = kinds.office_document([info.filename for info in members])
+    if office:
+        return [], [LeftOut(safe_file_name(name), f"not an invoice: {office}", data)]
     limit = settings.MAX_ZIP_MEMBERS
     if len(members) > limit:
-        return [], [LeftOut(name, f"the zip file holds {len(members)} files; at most {limit}")]
+        return [], [
+            LeftOut(name, f"the zip file holds {len(members)} files; at most {limit}", data)
+        ]
     taken, left_out = [], []
     budget = settings.MAX_DOCUMENT_BYTES * 4  # in all, so a zip bomb cannot fill a disk
     for info in members:
@@ -100,11 +189,12 @@ def invoice_files(name: str, data: bytes) -> tuple[list[IncomingFile], list[Left
             left_out.append(LeftOut(member, "larger unpacked than the zip file says"))
             continue
         budget -= len(content)
-        kind = sniff_content_type(content)
-        if kind == ZIP:
-            left_out.append(LeftOut(member, "a zip file inside a zip file is not opened"))
-        elif kind not in INVOICE_TYPES:
-            left_out.append(LeftOut(member, "not an invoice format (PDF, XML, PNG, JPEG, TIFF)"))
-        else:
+        if sniff_content_type(content) == ZIP:
+            left_out.append(LeftOut(member, "a zip file inside a zip file is not opened", content))
+            continue
+        verdict = kinds.classify(info.filename, content)
+        if verdict.invoice:
             taken.append(IncomingFile(safe_file_name(info.filename), content))
+        else:
+            left_out.append(LeftOut(member, verdict.reason, content))
     return taken, left_out

@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from core.models import Document
-from extraction.channels.files import LeftOut, take
+from extraction.channels.files import LeftOut, keep_left_out, take
 from extraction.intake import RefusedFile, check_stored_size
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,15 @@ def _take(path: Path, root: Path, processing: Path, result: FolderResult) -> Non
     try:
         check_stored_size(path.name, before.st_size)  # before reading it into memory
     except RefusedFile as exc:
-        _refuse(claimed, root, path.name, [LeftOut(path.name, str(exc))])
-        result.left_out.append(LeftOut(path.name, str(exc)).as_dict())
+        refused = [LeftOut(path.name, str(exc))]  # its bytes stay in refused/, not stored
+        _refuse(claimed, root, path.name, refused)
+        keep_left_out(
+            refused,
+            channel=Document.Channel.FOLDER,
+            actor=ACTOR,
+            source={"folder": str(root), "file": path.name, "kept_in": REFUSED},
+        )
+        result.left_out.append(refused[0].as_dict())
         result.refused.append(path.name)
         return
     data = claimed.read_bytes()

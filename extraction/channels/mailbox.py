@@ -13,9 +13,10 @@ moved to the processed folder, or given the LedgerlineTaken keyword. So:
 
 Which parts are taken is decided by rule, and the rule is kept with the message: the text
 body is the message, not an invoice; an inline image or one smaller than
-MAIL_MIN_IMAGE_BYTES is a logo or a signature; other types are not invoice formats. A
-message with nothing usable, or one that cannot be parsed, is recorded as needing attention
-with its reason, so a person sees it.
+MAIL_MIN_IMAGE_BYTES is a logo or a signature; other attachments are taken when
+extraction.channels.kinds says they may be invoices. Every part left out is kept with its
+reason (a LeftOutFile linked to the message). A message with nothing usable, or one that
+cannot be parsed, is recorded as needing attention with its reason, so a person sees it.
 """
 
 import email
@@ -36,7 +37,8 @@ from django.utils import timezone
 from audit import chain
 from core.models import Document, Mailbox, MailMessage
 from core.models.documents import sniff_content_type
-from extraction.channels.files import INVOICE_TYPES, ZIP, LeftOut, take
+from extraction.channels import kinds
+from extraction.channels.files import LeftOut, keep_left_out, take
 
 log = logging.getLogger(__name__)
 ACTOR = "system:mailbox"
@@ -188,6 +190,13 @@ def take_message(mailbox: str, raw: bytes) -> tuple[MailMessage, bool]:
                 record.reason = reason or _nothing_usable(ignored)
             record.save()
             record.documents.set(documents)
+            keep_left_out(
+                ignored,
+                channel=Document.Channel.EMAIL,
+                actor=ACTOR,
+                source=_source(record),
+                mail_message=record,
+            )
             chain.record(
                 "mail.taken" if documents else "mail.needs_attention",
                 actor=ACTOR,
@@ -215,8 +224,9 @@ def attachments(message: EmailMessage) -> tuple[list[tuple[str, bytes]], list[Le
             continue
         content_type = part.get_content_type()
         name = part.get_filename() or f"part-{number}"
-        if content_type.startswith("text/") and not part.get_filename():
-            continue  # the message's own text (plain or HTML)
+        body_text = content_type.startswith("text/") and content_type != "text/xml"
+        if body_text and not part.get_filename():
+            continue  # the message's own text; an unnamed text/xml part may be an invoice
         data = part.get_payload(decode=True) or b""
         if not data:
             left_out.append(LeftOut(name, "empty attachment"))
@@ -224,7 +234,7 @@ def attachments(message: EmailMessage) -> tuple[list[tuple[str, bytes]], list[Le
         kind = sniff_content_type(data)
         if kind.startswith("image/"):
             if part.get_content_disposition() == "inline" or part["Content-ID"]:
-                left_out.append(LeftOut(name, "inline image in the message body (a logo)"))
+                left_out.append(LeftOut(name, "inline image in the message body (a logo)", data))
                 continue
             if len(data) < settings.MAIL_MIN_IMAGE_BYTES:
                 left_out.append(
@@ -232,11 +242,13 @@ def attachments(message: EmailMessage) -> tuple[list[tuple[str, bytes]], list[Le
                         name,
                         f"image under {settings.MAIL_MIN_IMAGE_BYTES:,} bytes "
                         "(a logo or signature; a scanned page is larger)",
+                        data,
                     )
                 )
                 continue
-        if kind not in INVOICE_TYPES and kind != ZIP:
-            left_out.append(LeftOut(name, f"not an invoice format ({content_type})"))
+        verdict = kinds.classify(name, data, content_type)
+        if not verdict.invoice:
+            left_out.append(LeftOut(name, verdict.reason, data))
             continue
         found.append((name, data))
     return found, left_out
@@ -250,15 +262,12 @@ def _documents_of(message, record: MailMessage):
         parts, left_out = attachments(message)
     except Exception as exc:  # a MIME structure the parser chokes on
         return [], [], f"The message's MIME structure could not be read ({exc})."
-    source = {
-        "mailbox": record.mailbox,
-        "message_id": record.key,
-        "sender": record.sender,
-        "subject": record.subject,
-    }
+    source = _source(record)
     documents: list[Document] = []
     for name, data in parts:
-        taken = take(name, data, channel=Document.Channel.EMAIL, actor=ACTOR, source=source)
+        taken = take(
+            name, data, channel=Document.Channel.EMAIL, actor=ACTOR, source=source, keep=False
+        )
         documents += [received.document for received in taken.received]
         left_out += taken.left_out
     defects = [defect for part in message.walk() for defect in part.defects]
@@ -271,6 +280,16 @@ def _documents_of(message, record: MailMessage):
         )
         return [], left_out, f"The message is malformed: {said} {_nothing_usable(left_out)}"
     return documents, left_out, ""
+
+
+def _source(record: MailMessage) -> dict:
+    """What a document or a left-out file keeps of the message it came in."""
+    return {
+        "mailbox": record.mailbox,
+        "message_id": record.key,
+        "sender": record.sender,
+        "subject": record.subject,
+    }
 
 
 def _nothing_usable(left_out: list[LeftOut]) -> str:

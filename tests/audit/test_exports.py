@@ -169,11 +169,14 @@ def test_the_kpi_dashboard_and_its_csv(client, compliance, story):
     page = client.get(reverse("kpi_dashboard")).content.decode()
     assert "How automation is doing" in page
     assert "1 invoice received in the period" in page
-    assert "no action of any kind by a person" in page  # the definitions are on the page
+    assert "no action on the invoice by a person" in page  # the definitions are on the page
+    assert "Week by week" in page  # the trends, drawn and in a table
+    assert page.count('src="/kpis/charts/') == 4
     rows = list(csv.reader(io.StringIO(client.get(reverse("kpi_csv")).content.decode())))
     assert rows[0] == ["kpi", "key", "value"]
     values = {(kpi, key): value for kpi, key, value in rows[1:]}
     assert values[("touchless_rate", "")] == "0.0"  # a person approved it
+    assert any(kpi == "weekly_backlog" for kpi, _ in values)  # the trend's numbers too
     filtered = client.get(reverse("kpi_dashboard"), {"start": "2000-01-01", "end": "2000-01-02"})
     assert "0 invoices received in the period" in filtered.content.decode()
 

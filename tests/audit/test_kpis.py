@@ -6,10 +6,11 @@ audit log does, so invoices can be interleaved.
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from audit.kpis import DEFINITIONS, Event, Report, Spread, compute
+from audit.kpis import DEFINITIONS, Event, Report, Spread, Week, compute
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -96,6 +97,32 @@ def test_a_person_posting_by_hand_is_a_touch():
 
     # posted: 1; untouched: none (the posting event itself is by clara) -> 0/1
     assert report(history).touchless_rate == 0.0
+
+
+def test_a_resent_copy_of_the_file_is_not_a_touch():
+    history = History()
+    # 1: arrives from the folder, a clerk uploads the very same file again before it posts
+    # (recognised by its SHA-256: no second invoice), and the ingest command sends it a
+    # third time; nobody acts on the invoice.
+    history.received(1)
+    history.extracted(1, "vendor_name", at=1)
+    history.add(1, "document.received_again", at=1.5, actor="clara", payload={"file": "a"})
+    history.add(1, "document.received_again", at=1.6, actor="cli:root", payload={"file": "a"})
+    history.move(1, "extracted", "matched", at=2)
+    # Compliance exports its audit pack before the posting: reading is not touching.
+    history.add(1, "audit.pack_exported", at=2.5, actor="connie", payload={})
+    history.move(1, "matched", "approved", at=3, actor="system:trust")
+    history.move(1, "approved", "posted", at=4, actor="erp:odoo")
+    # 2: the same, but an approver approves it: a touch.
+    history.received(2)
+    history.add(2, "document.received_again", at=1, actor="clara", payload={"file": "b"})
+    history.move(2, "received", "extracted", at=1)
+    history.move(2, "extracted", "pending_approval", at=2)
+    history.move(2, "pending_approval", "approved", at=3, actor="arnold")
+    history.move(2, "approved", "posted", at=4, actor="erp:odoo")
+
+    # posted: 1, 2; untouched: 1 -> 1/2 (before the fix a re-sent copy made it 0/2)
+    assert report(history).touchless_rate == pytest.approx(1 / 2)
 
 
 def test_first_pass_match_rate_looks_at_the_first_matching_outcome_only():
@@ -326,7 +353,94 @@ def test_rows_for_a_csv_download():
         ("field_accuracy_by_vendor", "Acme", "0.3333"),  # pairs 1:vn, 2:vn*, 2:ta* -> 1/3
         ("approvals_waiting", "", "1"),  # 2
         ("approvals_overdue", "", "1"),  # 2: 30 - 2 = 28 hours > 24
+        # One week (T0 is Monday 2 March 2026, ISO week 10), both arrived and 1 posted in it.
+        ("weekly_received", "2026-W10", "2"),
+        ("weekly_posted", "2026-W10", "1"),
+        ("weekly_touchless_rate", "2026-W10", "1.0"),
+        ("weekly_exception_rate", "2026-W10", "0.5"),
+        ("weekly_exception_rate_PRICE_VARIANCE", "2026-W10", "0.5"),
+        ("weekly_cycle_time_median_hours", "2026-W10", "3.0"),
+        ("weekly_backlog", "2026-W10", "1"),  # 2 is waiting for approval
     ]
+
+
+def test_weekly_trends_over_three_weeks():
+    # T0 is Monday 2 March 2026 08:00 UTC, ISO week 10; a week is 168 hours, so week 11
+    # starts at +160h and week 12 at +328h.
+    week = 168
+    history = History()
+    # Week 10: 1 straight through (posted at +4h); 2 raises PRICE_VARIANCE, a clerk sends it
+    # for approval, approved and posted in week 11; 3 raises PO_NOT_FOUND and is rejected in
+    # week 12.
+    history.straight_through(1, at=0)
+    history.received(2, at=1).extracted(2, at=2).review(2, "extracted", "PRICE_VARIANCE", at=3)
+    history.move(2, "needs_review", "pending_approval", at=week + 1, actor="clara")
+    history.move(2, "pending_approval", "approved", at=week + 2, actor="arnold")
+    history.move(2, "approved", "posted", at=week + 10, actor="erp:odoo")
+    history.received(3, at=5).extracted(3, at=6).review(3, "extracted", "PO_NOT_FOUND", at=7)
+    # Week 11: 4 straight through; 5 approved in week 11 and posted in week 12 (+338h);
+    # 6 raises PRICE_VARIANCE and NOT_RECEIVED and stays open.
+    history.straight_through(4, at=week + 20)
+    history.received(5, at=week + 90).extracted(5, at=week + 91)
+    history.move(5, "extracted", "matched", at=week + 92)
+    history.move(5, "matched", "approved", at=week + 93, actor="system:trust")
+    history.move(5, "approved", "posted", at=week + 170, actor="erp:odoo")
+    history.received(6, at=week + 30).extracted(6, at=week + 31)
+    history.review(6, "extracted", "PRICE_VARIANCE", "NOT_RECEIVED", at=week + 32)
+    # Week 12: 3 is rejected; nothing arrives.
+    history.move(3, "needs_review", "rejected", at=2 * week + 5, actor="clara")
+
+    weeks = report(history, now=hours(2 * week + 50)).weeks
+
+    assert [w.week for w in weeks] == ["2026-W10", "2026-W11", "2026-W12"]
+    w10, w11, w12 = weeks
+    assert w10 == Week(
+        week="2026-W10",
+        starts_on=T0.date(),
+        received=3,  # 1, 2, 3
+        posted=1,  # 1
+        touchless_rate=1.0,  # 1 untouched
+        exception_rate=pytest.approx(2 / 3),  # 2, 3 of 1, 2, 3
+        exception_rate_by_code={
+            "PO_NOT_FOUND": pytest.approx(1 / 3),
+            "PRICE_VARIANCE": pytest.approx(1 / 3),
+        },
+        cycle_time_median_hours=4.0,  # 1: 0 -> 4
+        backlog=2,  # 2 (pending), 3 (in review) at Sunday's end
+    )
+    assert w11.received == 3  # 4, 5, 6
+    assert w11.posted == 2  # 2 (+178h), 4 (+192h); 5 posts in week 12
+    assert w11.touchless_rate == 0.5  # 4 untouched; 2 touched by clara and arnold
+    # 2: 1 -> 178 = 177h; 4: 188 -> 192 = 4h; median of (4, 177) = 90.5
+    assert w11.cycle_time_median_hours == pytest.approx(90.5)
+    assert w11.exception_rate == pytest.approx(1 / 3)  # 6
+    assert w11.exception_rate_by_code == {
+        "NOT_RECEIVED": pytest.approx(1 / 3),
+        "PRICE_VARIANCE": pytest.approx(1 / 3),
+    }
+    assert w11.backlog == 3  # 3 (review), 5 (approved, not posted), 6 (review)
+    assert w12.received == 0
+    assert w12.posted == 1  # 5
+    assert w12.touchless_rate == 1.0
+    assert w12.cycle_time_median_hours == pytest.approx(80.0)  # 5: 258 -> 338
+    assert w12.exception_rate is None  # nothing arrived
+    assert w12.exception_rate_by_code == {}
+    assert w12.backlog == 1  # 6; 3 rejected, 5 posted
+
+
+def test_weekly_trends_follow_the_chosen_period_and_time_zone():
+    history = History()
+    # Sunday 8 March 2026 23:30 UTC is Monday 00:30 in Berlin (week 11 there, week 10 in UTC).
+    history.straight_through(1, at=6 * 24 + 15.5)
+    berlin = report(history, zone=ZoneInfo("Europe/Berlin")).weeks
+    utc = report(history).weeks
+
+    assert [w.week for w in utc][:1] == ["2026-W10"]
+    assert [w.week for w in berlin][:1] == ["2026-W11"]
+    # The trend runs to `now`'s week (1000h after T0 is Monday 13 April, week 16), unless
+    # `end` is earlier (200h after T0 is Tuesday 10 March, week 11).
+    assert utc[-1].week == "2026-W16"
+    assert report(history, end=hours(200)).weeks[-1].week == "2026-W11"
 
 
 def test_every_kpi_has_a_definition():

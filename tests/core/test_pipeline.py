@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from core import pipeline
 from core.demo_documents import cii_xml, ubl_xml
 from core.demo_pdf import pdf_invoice
-from core.models import Document, Invoice, Status
+from core.models import Document, Invoice, LeftOutFile, Status
 from extraction import ranker
 from extraction.intake import receive
 from tests.factories import demo_invoice, make_purchase_order, make_vendor
@@ -126,7 +126,8 @@ def test_above_the_limit_an_approver_decides(acme, approver, settings):
 
     assert invoice.status == Status.PENDING_APPROVAL
     reason = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.pending_approval")
-    assert "(297.50) is above 100.00, where a person always decides" in reason.payload["reason"]
+    why = reason.payload["reason"]
+    assert "(297.50 EUR) is above 100.00 EUR, where a person always decides" in why
     assert reason.payload["inputs"]["policy"] == "Default: one approver (v1)"
 
     decisions.reject(invoice, approver, "Not ordered by us")
@@ -179,7 +180,14 @@ def test_bad_files_end_in_review_with_a_reason_and_the_rest_of_the_batch_goes_on
 
     lines = {Path(r["file"]).name: r for r in map(json.loads, out.getvalue().splitlines())}
     assert lines["good.pdf"]["status"] == "posted"
-    for name in ("empty.pdf", "truncated.pdf", "xxe.xml", "notes.txt"):
+    # A text file is no possible invoice (extraction.channels.kinds, as for every channel):
+    # kept as left out, with the reason, not queued as an unreadable invoice.
+    notes = LeftOutFile.objects.get(pk=lines["notes.txt"]["left_out_id"])
+    assert lines["notes.txt"]["left_out"] == notes.reason
+    assert notes.reason.startswith("not an invoice")
+    assert notes.file.read() == files["notes.txt"], "the original is kept"
+    assert not Document.objects.filter(original_name="notes.txt").exists()
+    for name in ("empty.pdf", "truncated.pdf", "xxe.xml"):
         assert lines[name]["status"] == "needs_review", name
         assert lines[name]["exceptions"] == ["UNREADABLE"], name
         invoice = Invoice.objects.get(pk=lines[name]["id"])

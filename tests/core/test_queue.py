@@ -186,7 +186,9 @@ def test_holding_and_sending_on_say_why(clerk):
     assert "invoice.rejected" in actions
 
 
-def test_an_action_on_the_invoice_screen_goes_on_to_the_next_item(client, clerk):
+def test_an_action_on_the_invoice_screen_stays_and_offers_the_next_item(client, clerk):
+    # Issue 19: actions used to jump to the next invoice, so their result was never seen;
+    # now the same invoice stays open with the result, and the next one is a key away.
     first, second = make_queue(2)
     client.force_login(clerk)
 
@@ -195,9 +197,14 @@ def test_an_action_on_the_invoice_screen_goes_on_to_the_next_item(client, clerk)
         {"action": "accept", "code": "PRICE_VARIANCE", "reason_code": "contract_price"},
     )
 
-    assert response["Location"] == reverse("invoice_detail", args=[second.pk])
+    assert response["Location"] == reverse("invoice_detail", args=[first.pk]) + (
+        "?from=needs_review"
+    )
     page = client.get(response["Location"]).content.decode()
-    assert 'data-key="a"' in page  # the accept form, one key away
+    assert f"Invoice #{first.pk}: variance accepted." in page
+    next_link = f'href="{reverse("invoice_detail", args=[second.pk])}" data-key="n"'
+    assert next_link in page  # the next invoice in review, one key away
+    assert 'data-key="a"' in client.get(next_link.split('"')[1]).content.decode()
     first.refresh_from_db()
     assert first.status == Status.PENDING_APPROVAL
 

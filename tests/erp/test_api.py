@@ -305,5 +305,6 @@ def test_the_openapi_schema_is_served_and_names_every_endpoint(client):
     assert set(schema["paths"]) == {
         "/api/v1/vendors/{key}", "/api/v1/vendors", "/api/v1/purchase-orders/{key}",
         "/api/v1/purchase-orders", "/api/v1/receipts/{key}", "/api/v1/receipts",
-        "/api/v1/invoices/{id}/payment",
+        "/api/v1/invoices/{id}/payment", "/api/v1/documents", "/api/v1/documents/{id}",
+        "/api/v1/openapi.json",
     }  # fmt: skip

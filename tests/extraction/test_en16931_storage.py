@@ -363,7 +363,7 @@ def test_a_correction_does_not_settle_the_reading_problem(clerk):
     invoice.refresh_from_db()
     assert invoice.reading_problems == [UNUSABLE]
     event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.fields_corrected")
-    assert event.payload["reason"] == "Corrected due_date"
+    assert event.payload["reason"] == "Corrected due date"
 
 
 def test_a_clerk_confirms_the_fields_against_the_e_invoice_saying_what_was_compared(clerk):

@@ -9,6 +9,7 @@ from fpdf import FPDF
 from approvals import decisions
 from audit.models import AuditEvent
 from core import pipeline
+from core.coding import code_lines
 from core.models import Document, Status
 from extraction.corrections import correct_fields
 from extraction.intake import receive
@@ -68,6 +69,12 @@ def _ingest(data: bytes, name: str):
     return pipeline.advance(received.invoice.pk)
 
 
+def _code(invoice, clerk):
+    """Code the lines of the non-PO invoice (core.coding), as a clerk does in review."""
+    coding = {"gl_account": "4400", "cost_center": "PROD", "tax_code": "V19"}
+    code_lines(invoice, clerk, {line.pk: coding for line in invoice.lines.all()})
+
+
 @pytest.fixture
 def kestrel(db):
     return make_vendor(
@@ -100,6 +107,7 @@ def test_one_correction_teaches_the_vendors_layout(kestrel, clerk):
     assert event.payload["fields"] == {"invoice_number": {"from": "", "to": "DK-2026-0042"}}
     assert event.payload["learned"] == ["invoice_number"]
 
+    _code(first, clerk)  # an invoice without a PO is booked as the clerk codes it
     decisions.send_back_to_matching(first, clerk, "corrected")
     first = pipeline.advance(first.pk)
     assert first.status == Status.PENDING_APPROVAL  # non-PO invoice: an approver decides
@@ -111,7 +119,8 @@ def test_one_correction_teaches_the_vendors_layout(kestrel, clerk):
     assert second.invoice_number == "DK-2026-0077"
     assert second.provenance["invoice_number"]["method"] == "learned"
     assert second.confidence["invoice_number"] == 0.9
-    assert second.status == Status.PENDING_APPROVAL
+    # Read right: only its coding (no PO) waits for a clerk.
+    assert list(second.open_exceptions().values_list("code", flat=True)) == ["NOT_CODED"]
     extracted = AuditEvent.objects.get(invoice_id=second.pk, action="invoice.extracted")
     assert extracted.payload["inputs"]["learned_fields"] == ["invoice_number"]
 
@@ -154,6 +163,7 @@ def test_clerk_corrects_fields_on_the_screen_and_the_invoice_is_matched_again(
 
     monkeypatch.setattr(Conf, "SYNC", True)
     invoice = _ingest(kestrel_invoice("DK-2026-0042"), "k1.pdf")
+    _code(invoice, clerk)
     client.force_login(clerk)
     url = reverse("invoice_fields", args=[invoice.pk])
     form_page = client.get(url)

@@ -190,10 +190,13 @@ def test_a_receipt_goes_to_coding_and_approval_as_a_non_po_expense(tmp_path):
     # Paid at the till (BT-113 = the total, BT-115 = 0): the ERP is to pay nothing again,
     # and a person sees that the payment is booked against it (PREPAID) before approval.
     assert (invoice.prepaid_amount, invoice.amount_due) == (invoice.total_amount, 0)
-    assert codes == {"PREPAID"}
+    # ... and, without an order to take the coding from, a clerk codes its lines (NOT_CODED).
+    assert codes == {"PREPAID", "NOT_CODED"}
     assert invoice.status == Status.NEEDS_REVIEW
     review = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.needs_review")
-    assert review.payload["reason"].startswith("Receipt (non-PO expense): matching found: PREPAID")
+    assert review.payload["reason"].startswith(
+        "Receipt (non-PO expense): matching found: Paid before, Lines not coded"
+    )
     assert review.payload["inputs"]["document_kind"] == "receipt"
     # Routing says why a person approves it: a receipt, not an invoice that lacks a PO.
     facts = routing_facts(invoice, straight_through_possible=True)

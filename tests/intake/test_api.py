@@ -103,7 +103,7 @@ def test_a_zip_gives_each_invoice_and_what_was_left_out(client, token):
     assert response.json()["left_out"] == [
         {
             "name": "batch.zip/notes.docx",
-            "rule": "not an invoice format (PDF, XML, PNG, JPEG, TIFF)",
+            "rule": "not an invoice: a plain text file",
         }
     ]
 

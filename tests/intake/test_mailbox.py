@@ -191,7 +191,7 @@ def test_a_malformed_mime_message_needs_attention_with_a_reason_and_is_kept(ap_m
     record = MailMessage.objects.get()
     assert record.outcome == MailMessage.Outcome.NEEDS_ATTENTION
     assert record.reason.startswith("The message is malformed: A start boundary was found")
-    assert "part-2: not an invoice format (application/pdf)" in record.reason
+    assert "part-2: not an invoice: sent as application/pdf, but the bytes are" in record.reason
     assert record.raw.read() == raw
     assert Invoice.objects.count() == 0
 
@@ -215,7 +215,7 @@ def test_a_zip_attachment_gives_its_invoices_and_says_what_was_left_out(ap_mailb
     assert record.ignored == [
         {
             "name": "invoices.zip/readme.txt",
-            "rule": "not an invoice format (PDF, XML, PNG, JPEG, TIFF)",
+            "rule": "not an invoice: a plain text file",
         }
     ]
 

@@ -235,7 +235,7 @@ def test_a_finding_names_the_earlier_invoice_and_the_rule(kfs):
                                    find_duplicates(again))  # fmt: skip
 
     assert finding["code"] == "DUPLICATE"
-    for shown in (f"#{original.pk}", "KFS-2026/0815", "2026-03-02", "2,201.50 EUR",
+    for shown in (f"#{original.pk}", "KFS-2026/0815", "2 Mar 2026", "2,201.50 EUR",
                   "same vendor and invoice number"):  # fmt: skip
         assert shown in finding["message"]
     details = finding["details"]

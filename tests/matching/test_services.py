@@ -167,6 +167,20 @@ def test_an_invoice_without_po_and_no_fitting_order_is_a_non_po_invoice(acme):
     match_invoice(invoice)
 
     invoice.refresh_from_db()
+    assert invoice.purchase_order is None
+    # Without an order to take the coding from, a clerk codes its lines first (core.coding).
+    assert invoice.status == Status.NEEDS_REVIEW
+    assert list(invoice.open_exceptions().values_list("code", flat=True)) == ["NOT_CODED"]
+    assert invoice.open_exceptions().get().details == {"positions": [1]}
+
+
+def test_a_coded_non_po_invoice_matches(acme):
+    invoice = _extracted(acme, po_number="")
+    invoice.lines.update(gl_account="6300", cost_center="CC-100")
+
+    match_invoice(invoice)
+
+    invoice.refresh_from_db()
     assert invoice.status == Status.MATCHED
     assert invoice.purchase_order is None
 

@@ -1,7 +1,9 @@
 """`manage.py ingest FILE... [--sync]`: what an upload does, from the command line.
 
 Prints one JSON object per file (JSON Lines): the invoice id, its status and its exception
-codes; or the file and an error. A bad file never stops the others.
+codes; a file that is no possible invoice (extraction.channels.kinds, the rule every
+channel follows) kept as left out, with the reason; or the file and an error. A bad file
+never stops the others.
 """
 
 import getpass
@@ -12,7 +14,10 @@ from django.core.management.base import BaseCommand
 
 from core import pipeline
 from core.models import Document
+from core.models.documents import safe_file_name
 from core.tasks import enqueue_invoice
+from extraction.channels import kinds
+from extraction.channels.files import LeftOut, keep_left_out
 from extraction.intake import RefusedFile, receive
 
 
@@ -50,14 +55,22 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def ingest_one(self, path: Path, *, actor: str, sync: bool) -> dict:
+        source = {"path": str(path)}
         try:
             data = path.read_bytes()
+            verdict = kinds.classify(path.name, data)
+            if not verdict.invoice:
+                left_out = LeftOut(safe_file_name(path.name), verdict.reason, data)
+                [kept] = keep_left_out(
+                    [left_out], channel=Document.Channel.COMMAND, actor=actor, source=source
+                )
+                return {"file": str(path), "left_out": verdict.reason, "left_out_id": kept.pk}
             received = receive(
                 data,
                 name=path.name,
                 channel=Document.Channel.COMMAND,
                 actor=actor,
-                source={"path": str(path)},
+                source=source,
             )
         except (OSError, RefusedFile) as exc:
             return {"file": str(path), "error": str(exc)}

@@ -73,7 +73,10 @@ class Command(BaseCommand):
                 call_command("ingest", str(demo.demo_inbox_dir()), stdout=self.stdout)
                 call_command("demo_report", wait=wait, addr=addr, stdout=self.stdout)
             if not no_serve:
-                server = _start([sys.executable, manage, "runserver", addr, "--noreload"])
+                # --insecure: static files served with DEBUG off too (the Makefile's demo).
+                server = _start(
+                    [sys.executable, manage, "runserver", addr, "--noreload", "--insecure"]
+                )
                 children.append(server)
                 server.wait()
         except Stopped:
