@@ -21,10 +21,16 @@ opened here, which the default workers then quarantine in a moment.
 """
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pypdfium2
 from django.conf import settings
 from django.core.cache import caches
+from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError
+from django.utils import timezone
+from django_q.models import OrmQ
 
 from core.models import Document, Invoice, Status
 from extraction.readers.pdf_streams import check_pdf_streams
@@ -102,3 +108,66 @@ def _has_page_without_text(data: bytes) -> bool:
     except Exception as exc:  # damaged, encrypted, a bomb: the reader says why, without OCR
         log.debug("a PDF that cannot be opened goes to the default cluster: %r", exc)
     return False
+
+
+@dataclass(frozen=True)
+class UnattendedBacklog:
+    """Scans waiting for an "ocr" cluster that nobody runs: `tasks` waiting, the oldest
+    for `waited`."""
+
+    tasks: int
+    waited: timedelta
+
+    def sentence(self) -> str:
+        minutes = int(self.waited.total_seconds() // 60)
+        return (
+            f"{self.tasks} scan(s) have waited up to {minutes} min for the OCR cluster, and "
+            "no scan has been read meanwhile: is `Q_CLUSTER_NAME=ocr manage.py qcluster` "
+            "running?"
+        )
+
+
+def unattended_ocr_backlog(now: datetime | None = None) -> UnattendedBacklog | None:
+    """The scans left waiting because no "ocr" qcluster runs (a deployment that started
+    only the default cluster), or None while the OCR queue is served or empty.
+
+    A running OCR worker takes a task at least once every Q_OCR_TIMEOUT seconds, since no
+    reading may last longer; so the queue is unattended when a task has waited longer than
+    that (its ORM-broker row's `lock`, the time it was queued or handed back, lies further
+    in the past) while no document's OCR started within it. Reads django-q2's ORM queue:
+    None with another broker or with Q_OCR_WORKERS=0 (the default cluster reads scans)."""
+    ocr_settings = settings.Q_CLUSTER["ALT_CLUSTERS"][OCR]
+    if not settings.Q_CLUSTER.get("orm") or ocr_settings["workers"] <= 0:
+        return None
+    now = now or timezone.now()
+    window = timedelta(seconds=ocr_settings["timeout"])
+    waiting = OrmQ.objects.using(settings.Q_CLUSTER["orm"]).filter(key=OCR, lock__lte=now)
+    oldest = waiting.order_by("lock").values_list("lock", flat=True).first()
+    if oldest is None or now - oldest <= window:
+        return None
+    if Document.objects.filter(ocr_started_at__gte=now - window).exists():
+        return None
+    return UnattendedBacklog(tasks=waiting.count(), waited=now - oldest)
+
+
+@register(Tags.database)
+def check_ocr_cluster_attended(app_configs, databases=None, **kwargs):
+    """W010: scans wait for an "ocr" cluster that nobody runs (unattended_ocr_backlog).
+    Reads the queue, so it runs where database checks do: `manage.py check --database default`."""
+    if not databases:
+        return []
+    try:
+        backlog = unattended_ocr_backlog()
+    except DatabaseError:  # not migrated yet: nothing can be queued
+        return []
+    if backlog is None:
+        return []
+    return [
+        Warning(
+            backlog.sentence(),
+            hint="Start `Q_CLUSTER_NAME=ocr manage.py qcluster` beside the default qcluster "
+            "(README, production), or set Q_OCR_WORKERS=0 for the default cluster to read "
+            "scans too.",
+            id="ledgerline.W010",
+        )
+    ]

@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from core import pipeline, queues
@@ -26,18 +27,46 @@ def enqueue_invoice(invoice_id: int) -> None:
 
 def resume_stalled() -> int:
     """Queue every invoice still waiting for an automatic stage (after a crash, a restart,
-    or a queue that lost a task), each on its cluster as enqueue_invoice would. Claims make
-    a second run of a busy invoice harmless."""
+    or a queue that lost a task), each on its cluster as enqueue_invoice would; returns how
+    many were queued. Claims make a second run of a busy invoice harmless, but an invoice
+    whose task is still in the queue (waiting behind a backlog of scans, or taken by a
+    worker that died, which the broker hands out again after Q_RETRY) is not queued again:
+    every pass of this schedule (each minute) would otherwise add one more task per waiting
+    scan, and a backlog of 30 scans would grow by 30 tasks a minute."""
     stalled = Invoice.objects.filter(status__in=list(pipeline.STAGES)).exclude(
         claimed_until__gt=timezone.now()
     )
-    invoices = list(stalled.select_related("document").defer("document__words"))
+    waiting = queued_invoice_ids()
+    invoices = [
+        invoice
+        for invoice in stalled.select_related("document").defer("document__words")
+        if invoice.pk not in waiting
+    ]
+    backlog = queues.unattended_ocr_backlog()
+    if backlog is not None:
+        log.error("%s", backlog.sentence())
     for invoice in invoices:
         try:
             queue_invoice(invoice)
         except Exception:  # one invoice's trouble must not hold up the others
             log.exception("invoice %s could not be queued; the next pass tries again", invoice.pk)
     return len(invoices)
+
+
+def queued_invoice_ids() -> set[int]:
+    """Ids of the invoices that have a pipeline task in django-q2's queue, on any cluster,
+    waiting or taken by a worker and not yet acknowledged. The ORM broker (Q_CLUSTER "orm",
+    the one this project configures) keeps a task's row until it is done; with another
+    broker the queue cannot be read here and the set is empty (every stalled invoice is
+    queued, as before)."""
+    if not Conf.ORM:
+        return set()
+    ids = set()
+    for row in OrmQ.objects.using(Conf.ORM).only("payload"):
+        task = row.task  # a payload that cannot be read is {"id": "*Error"}: no args
+        if task.get("func") == "core.tasks.process_invoice" and task.get("args"):
+            ids.add(task["args"][0])
+    return ids
 
 
 def queue_invoice(invoice: Invoice) -> None:

@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.urls import reverse
 from django.utils import timezone
 from django_q.conf import Conf
@@ -371,3 +373,78 @@ def test_the_worker_stamps_when_reading_started_and_when_it_finished(monkeypatch
     assert seen == [(True, None), (True, None)]
     document = Document.objects.get(pk=invoice.document_id)
     assert before <= document.ocr_started_at <= document.ocr_finished_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_an_invoice_whose_task_still_waits_in_the_queue_is_not_queued_again(
+    django_capture_on_commit_callbacks,
+):
+    """resume_stalled runs every minute: a scan waiting behind a backlog must keep one task,
+    not gain one a minute."""
+    waiting = _received("scan.jpg", _scan_jpeg())
+    lost = _received("lost.pdf", _image_only_pdf())  # its task was lost: queued again
+    assert _enqueue(waiting, django_capture_on_commit_callbacks) == [(queues.OCR, (waiting.pk,))]
+
+    assert tasks.resume_stalled() == 1
+    assert tasks.resume_stalled() == 0
+
+    assert sorted(_queued()) == sorted([(queues.OCR, (waiting.pk,)), (queues.OCR, (lost.pk,))])
+
+
+@pytest.mark.django_db
+def test_a_queue_row_that_cannot_be_read_does_not_stop_the_resume():
+    scan = _received("scan.jpg", _scan_jpeg())
+    OrmQ.objects.create(key=queues.OCR, payload="not a signed package", lock=timezone.now())
+
+    assert tasks.resume_stalled() == 1
+    assert [row.task.get("args") for row in OrmQ.objects.order_by("pk")] == [None, (scan.pk,)]
+
+
+def _queue_scan_at(moment, capture) -> Invoice:
+    with time_machine.travel(moment, tick=False):
+        scan = _received("scan.jpg", _scan_jpeg())
+        _enqueue(scan, capture)
+    return scan
+
+
+@pytest.mark.django_db
+def test_scans_left_waiting_for_an_ocr_cluster_nobody_runs_are_reported(
+    django_capture_on_commit_callbacks, caplog
+):
+    """Production started only the default qcluster: the check and the minute's resume say
+    so once a scan has waited longer than any reading may last (Q_OCR_TIMEOUT)."""
+    start = timezone.now()
+    _queue_scan_at(start - timedelta(minutes=20), django_capture_on_commit_callbacks)
+    _queue_scan_at(start - timedelta(minutes=2), django_capture_on_commit_callbacks)
+
+    backlog = queues.unattended_ocr_backlog(now=start)
+    assert backlog.tasks == 2
+    assert timedelta(minutes=19) < backlog.waited < timedelta(minutes=21)
+    with pytest.raises(SystemCheckError, match="W010"):
+        call_command("check", databases=["default"], fail_level="WARNING")
+    tasks.resume_stalled()
+    assert "is `Q_CLUSTER_NAME=ocr manage.py qcluster` running?" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_served_or_young_ocr_queue_is_not_reported(django_capture_on_commit_callbacks, settings):
+    start = timezone.now()
+    assert queues.unattended_ocr_backlog(now=start) is None  # empty
+    young = _queue_scan_at(start - timedelta(minutes=5), django_capture_on_commit_callbacks)
+    assert queues.unattended_ocr_backlog(now=start) is None  # within Q_OCR_TIMEOUT
+
+    _queue_scan_at(start - timedelta(minutes=40), django_capture_on_commit_callbacks)
+    # A worker is alive: it started reading a scan 10 minutes ago (a long one).
+    Document.objects.filter(pk=young.document_id).update(
+        ocr_started_at=start - timedelta(minutes=10)
+    )
+    assert queues.unattended_ocr_backlog(now=start) is None
+
+    settings.Q_CLUSTER = {
+        **settings.Q_CLUSTER,
+        "ALT_CLUSTERS": {
+            queues.OCR: {**settings.Q_CLUSTER["ALT_CLUSTERS"][queues.OCR], "workers": 0}
+        },
+    }
+    Document.objects.update(ocr_started_at=None)
+    assert queues.unattended_ocr_backlog(now=start) is None  # the default cluster reads scans
