@@ -30,7 +30,13 @@ from statistics import median
 
 from extraction.labels import DOCUMENT_TITLES, is_label_only, match_label
 from extraction.layout import Box, Line, Segment
-from extraction.parsing import Conventions, parse_amount, parse_date, vat_ids_in
+from extraction.parsing import (
+    Conventions,
+    decimals_pattern,
+    parse_amount,
+    parse_date,
+    vat_ids_in,
+)
 from extraction.parties import own_identity
 from extraction.types import ExtractedField, FieldValue, Provenance
 
@@ -97,7 +103,6 @@ _LEGAL_FORM = re.compile(
     r"sp\. z o\.o\.|sp z oo|gbr|eg|se|co\.|company|group|gesellschaft)(?:\W|$)",
     re.IGNORECASE,
 )
-_MONEY = re.compile(r"\d[.,]\d{2}(?:\s?-)?$")
 # The VAT rates of EU member states and others seen on invoices, as fractions.
 _VAT_PERMILLE = """50 60 70 80 90 100 120 130 140 150 160 170 180 190 200 210 220 230 240 250 255
     270"""
@@ -236,10 +241,11 @@ def _values_in(segment: Segment, conventions: Conventions):
                 ):
                     dates.add(value)
                     yield DATE, value, start, end
+    ends_in_money = re.compile(rf"\d[.,]{decimals_pattern(conventions)}(?:\s?-)?$")
     for start in range(count):
         for end in range(start + 1, min(count, start + 3) + 1):
             window = " ".join(words[start:end])
-            if not _MONEY.search(window) or (end < count and _continues(words[end])):
+            if not ends_in_money.search(window) or (end < count and _continues(words[end])):
                 continue
             value = parse_amount(window, conventions)
             if value is None and end - start == 1:

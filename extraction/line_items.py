@@ -11,7 +11,13 @@ from dataclasses import replace
 from decimal import Decimal
 
 from extraction.layout import Line, Word
-from extraction.parsing import Conventions, amount_at_end, parse_amount, parse_date
+from extraction.parsing import (
+    Conventions,
+    amount_at_end,
+    decimals_pattern,
+    parse_amount,
+    parse_date,
+)
 from extraction.types import LineItem
 
 CENT = Decimal("0.01")
@@ -66,9 +72,10 @@ def listed_items(lines: list[Line], end: int, total: Decimal, conventions) -> li
 
 
 def money(text: str, conventions: Conventions) -> Decimal | None:
-    """An amount printed as money, with cents ("£1,202.19", "7.525,26 €", "1 234,56-"), at
-    the end of `text`; None if `text` ends in none."""
-    if not re.search(r"\d[.,]\d{2}(?!\d)", text):
+    """An amount printed as money, with cents ("£1,202.19", "7.525,26 €", "1 234,56-", or
+    thousandths in a three-decimal currency: "926,400"), at the end of `text`; None if
+    `text` ends in none."""
+    if not re.search(rf"\d[.,]{decimals_pattern(conventions)}(?!\d)", text):
         return None
     return amount_at_end(text, conventions)
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import get_currency_precision
+
 # Symbols that name one currency; "$" (and "¥", "kr") name several, so a printed ISO code
 # overrides them: "$" with "AUD" printed is Australian dollars.
 CURRENCY_SYMBOLS = {
@@ -44,14 +46,22 @@ CURRENCY_NAMES = {
     "australian dollars": "AUD", "canadian dollars": "CAD", "new zealand dollars": "NZD",
     "singapore dollars": "SGD", "hong kong dollars": "HKD", "pounds sterling": "GBP",
     "swiss francs": "CHF", "schweizer franken": "CHF",
+    # The minor units of three-decimal currencies name them where the code is not printed
+    # ("Neuf cent vingt-sept dinars zéro millime"): dinars alone may be Algerian (2 decimals).
+    "millime": "TND", "millimes": "TND", "baisa": "OMR", "baiza": "OMR",
 }  # fmt: skip
+# Currencies counted in thousandths (ISO 4217 minor unit 3, as CLDR gives it through Babel):
+# KWD, BHD, OMR, JOD, LYD, TND. Their amounts print three decimals ("926,400" TND).
+THREE_DECIMAL_CURRENCIES = frozenset(
+    code for code in CURRENCY_CODES if get_currency_precision(code) == 3
+)
 _SYMBOL_PATTERN = "|".join(
     re.escape(symbol) for symbol in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
 )
 _CURRENCY = re.compile(
     rf"{_SYMBOL_PATTERN}|(?<![A-Za-z])(?:{'|'.join(sorted(CURRENCY_CODES))})(?![A-Za-z])"
 )
-_MONEY = r"\d[\d.,'\u202f\u00a0 ]*[.,]\d{2}(?!\d)"
+_MONEY = r"\d[\d.,'\u202f\u00a0 ]*[.,]\d{2,3}(?!\d)"
 _CURRENCY_LABEL = re.compile(r"\b(?:currency|währung|devise|valuta|moneda|divisa|moeda)\b", re.I)
 # Countries whose VAT ids we recognise by pattern (EU, plus GB, XI, CH and NO).
 VAT_COUNTRIES = {
@@ -108,19 +118,24 @@ _GROUPED_INDIAN = re.compile(rf"^{INDIAN_GROUPS}$")
 # two decimals ("8'590.00", "1.234,56", "119,00"). Dates, times, phone numbers and versions
 # do not take this shape once read as whole tokens ("09.03.2026", "0761.12.34", "1.2.3").
 _MONEY_TOKEN = re.compile(r"(?<![\w.,/:'\u2019+])(?<!\w-)\d[\d.,'\u2019]*")
-_MONEY_SHAPE = re.compile(
-    r"^(?:[1-9]\d?(?:,\d{2})+,\d{3}|[1-9]\d{0,2}(?:([.,'\u2019])\d{3})*|\d+)(?P<mark>[.,])\d{2}$"
-)
+_WHOLE = r"(?:[1-9]\d?(?:,\d{2})+,\d{3}|[1-9]\d{0,2}(?:([.,'\u2019])\d{3})*|\d+)"
+_MONEY_SHAPE = re.compile(rf"^{_WHOLE}(?P<mark>[.,])\d{{2}}$")
+# In thousandths, where the document's currency is counted so (Conventions.minor_digits 3).
+_MONEY_SHAPE_3 = re.compile(rf"^{_WHOLE}(?P<mark>[.,])\d{{3}}$")
 
 
 @dataclass(frozen=True)
 class Conventions:
     decimal_comma: bool = False  # 1.234,56
     month_first: bool = False  # 03/12/2026 is March 12
+    # 3 where the document's currency counts thousandths (THREE_DECIMAL_CURRENCIES):
+    # "926,400" is then 926.4, not 926400.
+    minor_digits: int = 2
 
     @classmethod
     def of(cls, text: str) -> "Conventions":
-        marks = Counter(money_marks(text))
+        minor_digits = 3 if _THREE_DECIMALS.search(text) else 2
+        marks = Counter(money_marks(text, minor_digits))
         commas, points = marks[","], marks["."]
         first_over_12 = second_over_12 = False
         for first, second in re.findall(r"\b(\d{1,2})/(\d{1,2})/\d{4}\b", text):
@@ -131,14 +146,36 @@ class Conventions:
         other_dollar = re.search(r"\b(?:AUD|NZD|CAD|SGD|HKD|ABN)\b|(?:AU?|NZ|C|CA|S|HK)\$", text)
         us_hint = ("$" in text or "USD" in text) and not other_dollar
         month_first = second_over_12 or (us_hint and not first_over_12)
-        return cls(decimal_comma=commas > points, month_first=month_first)
+        return cls(
+            decimal_comma=commas > points, month_first=month_first, minor_digits=minor_digits
+        )
 
 
-def money_marks(text: str) -> list[str]:
+# A three-decimal currency printed: its ISO code beside an amount, as currencies_in counts
+# a code that also spells a word ("SDN BHD" is a Malaysian company, Berhad, not Bahraini
+# dinars), or its minor unit named in words.
+_THOUSANDTHS_CODES = "|".join(sorted(THREE_DECIMAL_CURRENCIES))
+_THOUSANDTHS_NAMES = [n for n, code in CURRENCY_NAMES.items() if code in THREE_DECIMAL_CURRENCIES]
+_THREE_DECIMALS = re.compile(
+    rf"(?<![A-Za-z])(?:{_THOUSANDTHS_CODES})\s*[^\w\s]?\s*{_MONEY}"
+    rf"|{_MONEY}\s*\)?\s*(?:{_THOUSANDTHS_CODES})(?![A-Za-z])"
+    rf"|(?i:\b(?:{'|'.join(_THOUSANDTHS_NAMES)})\b)"
+)
+
+
+def decimals_pattern(conventions: Conventions) -> str:
+    """A regex for the decimals a money amount prints after its mark in the document's
+    currency: two, or two or three where it counts thousandths (minor_digits 3; quantities
+    and rates there still print two)."""
+    return r"\d{2,3}" if conventions.minor_digits == 3 else r"\d{2}"
+
+
+def money_marks(text: str, minor_digits: int = 2) -> list[str]:
     """The decimal mark ("," or ".") of each money amount printed in `text`, in order.
 
-    Only amounts count: a whole token of digits and marks ending in a mark and two decimals,
-    its thousands grouped consistently. Dates ("09.03.2026", "09.03."), times ("12.30 Uhr"),
+    Only amounts count: a whole token of digits and marks ending in a mark and two decimals
+    (or three, with `minor_digits` 3: a three-decimal currency), its thousands grouped
+    consistently. Dates ("09.03.2026", "09.03."), times ("12.30 Uhr"),
     phone numbers ("0761.12.34", "+41 44 123 45 67"), versions ("v1.20") and numbers glued to
     letters do not count, so they cannot outvote the amounts.
     """
@@ -146,7 +183,9 @@ def money_marks(text: str) -> list[str]:
     for match in _MONEY_TOKEN.finditer(text):
         printed = match.group()
         token = printed.rstrip(".,'\u2019")
-        shape = _MONEY_SHAPE.match(token)
+        shape = _MONEY_SHAPE.match(token) or (
+            _MONEY_SHAPE_3.match(token) if minor_digits == 3 else None
+        )
         if not shape or shape.group(1) == shape.group("mark"):
             continue
         after = text[match.start() + len(token) :]
@@ -167,7 +206,7 @@ def parse_amount(text: str, conventions: Conventions) -> Decimal | None:
     space (GROUP_MARKS), or in Indian lakhs ("2,67,011.67"). A mark printed once and
     followed by other than three digits is the decimal mark whatever the document's
     convention ("1'234.56", "12,50"); a mark printed twice groups thousands; only "1,234"
-    or "1.234" is decided by `conventions`.
+    or "1.234" is decided by `conventions` (the document's decimal mark makes it 1.234).
     """
     cleaned = strip_currency(text).strip()
     found = _NUMBER.fullmatch(cleaned) if cleaned else None

@@ -88,6 +88,59 @@ def test_indian_amounts_decide_the_decimal_convention():
 
 
 @pytest.mark.parametrize(
+    ("text", "decimal_comma"),
+    [
+        # Tunisian dinars, named by their millimes only (currency in words).
+        ("TOTAL TTC 926,400\nMT Timbre 0,600\nTOTAL 927,000\n"
+         "Neuf Cent Vingt Sept Dinars Zéro Millime", True),
+        ("TOTAL NET H.T 22.400\nTOTAL T.V.A 4.256\nNET A PAYER 27.256 TND", False),
+        ("Subtotal KWD 1,250.500\nTotal KWD 1,312.525", False),
+    ],
+)  # fmt: skip
+def test_a_three_decimal_currency_reads_its_thousandths(text, decimal_comma):
+    """KWD, BHD, OMR, JOD, LYD and TND count thousandths (ISO 4217 minor unit 3): "926,400"
+    is 926.4 there, not 926400, and its mark decides the document's convention."""
+    conventions = Conventions.of(text)
+
+    assert conventions.minor_digits == 3
+    assert conventions.decimal_comma is decimal_comma
+    last = text.splitlines()[-2 if "Millime" in text else -1]
+    expected = {"TOTAL 927,000": "927.000", "NET A PAYER 27.256 TND": "27.256"}
+    assert amount_at_end(last.removesuffix(" TND"), conventions) == Decimal(
+        expected.get(last, "1312.525")
+    )
+
+
+def test_a_malaysian_berhad_is_no_bahraini_dinar():
+    """ "SDN BHD" names a company (Berhad); ringgit amounts keep two decimals."""
+    text = "KEDAI ABC SDN BHD (123456-X)\nTOTAL RM 1,234.50\nCASH 1,300.00"
+    assert Conventions.of(text).minor_digits == 2
+    assert Conventions.of(text).decimal_comma is False
+
+
+def test_three_decimal_amounts_become_line_items_and_totals_in_a_tunisian_invoice():
+    data = pdf(
+        [
+            (20, (15, "SOCIETE EXEMPLE SARL", 14)),
+            (30, (15, "FACTURE N° 2020-001")),
+            (36, (15, "Date : 18/09/2020")),
+            (60, (15, "Article"), (110, "Qté"), (135, "P.U."), (170, "Montant")),
+            (68, (15, "Fil à coudre"), (110, "2"), (135, "5,600"), (170, "11,200")),
+            (74, (15, "Aiguilles"), (110, "4"), (135, "2,800"), (170, "11,200")),
+            (90, (120, "TOTAL NET H.T"), (170, "22,400")),
+            (96, (120, "TOTAL T.V.A 19%"), (170, "4,256")),
+            (102, (120, "NET A PAYER"), (170, "26,656")),
+            (115, (15, "Arrêtée à la somme de vingt-six dinars 656 millimes")),
+        ]
+    )
+
+    result = read(data)
+
+    assert amounts(result) == [Decimal("22.400"), Decimal("4.256"), Decimal("26.656")]
+    assert result.value("currency") == "TND"
+
+
+@pytest.mark.parametrize(
     "printed", ["-119,00", "119,00-", "119,00 -", "(119,00)", "\u2212119,00", "EUR 119,00-"]
 )
 def test_a_minus_before_or_after_and_parentheses_make_an_amount_negative(printed):
