@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from approvals import triage, waiting
 from core import action_results, roles
 from core.formatting import format_amount
-from core.models import Invoice, InvoiceException, Vendor
+from core.models import Invoice, InvoiceException, Status, Vendor
 
 PAGE_SIZE = 50
 # What a row shows; the JSON of confidences and provenance stays in the database.
@@ -252,16 +252,20 @@ def _assignee(form):
     return user
 
 
-def neighbours(invoice: Invoice, queue: str = "") -> tuple[int | None, int | None]:
+def neighbours(invoice: Invoice, queue: str = "", user=None) -> tuple[int | None, int | None]:
     """The previous and next invoice waiting as this one does (in review, or for approval),
     oldest first and not held: the order a person works through them. `queue` (a status of
     triage.QUEUE) names the queue instead: the one the invoice was in before an action
-    moved it on (sent for approval, the next is still the next one in review)."""
+    moved it on (sent for approval, the next is still the next one in review). For a `user`
+    who approves, the approval queue is what waits for them (approvals.waiting), as their
+    work queue opens: after deciding one, the next is one they can decide."""
     if queue in triage.QUEUE:
         statuses = [queue]
     else:
         statuses = [invoice.status] if invoice.status in triage.QUEUE else list(triage.QUEUE)
     rows = Invoice.objects.filter(status__in=statuses, hold_reason="")
+    if statuses == [Status.PENDING_APPROVAL] and user is not None and roles.can_approve(user):
+        rows = rows.filter(pk__in=waiting.invoice_ids_waiting_for(user))
     before = rows.filter(id__lt=invoice.pk).order_by("-id").values_list("pk", flat=True).first()
     after = rows.filter(id__gt=invoice.pk).order_by("id").values_list("pk", flat=True).first()
     return before, after

@@ -96,7 +96,7 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
     outcome = action_results.settled(request, invoice)
     if outcome:
         messages.success(request, outcome)
-    previous_item, next_item = neighbours(invoice, queue)
+    previous_item, next_item = neighbours(invoice, queue, request.user)
     open_findings = list(invoice.open_exceptions())
     can_work = roles.can_work_queue(request.user) and invoice.status in triage.QUEUE
     return render(

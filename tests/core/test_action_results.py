@@ -151,8 +151,10 @@ def test_an_action_posted_from_the_work_queue_goes_back_there(client, clerk):
     assert elsewhere["Location"] == reverse("work_queue")  # only a path on this site
 
 
-def test_a_decision_stays_on_the_invoice_with_the_state_it_left(client, approver):
-    invoices = make_queue(2, status=Status.PENDING_APPROVAL, code="")
+def test_a_decision_stays_on_the_invoice_with_the_state_it_left(client, clerk, approver):
+    invoices = make_queue(2, code="")
+    for invoice in invoices:  # routed as in production: the approvers' level waits
+        triage.send_for_approval(invoice, clerk)
     client.force_login(approver)
 
     response = client.post(

@@ -126,3 +126,22 @@ def test_home_and_sign_in_lead_an_approver_to_the_queue_and_a_clerk_to_the_invoi
     client.logout()
     client.force_login(clerk)
     assert client.get(reverse("home"))["Location"] == reverse("invoice_list")
+
+
+def test_after_a_decision_the_next_invoice_is_one_that_waits_for_the_approver(
+    client, clerk, approver, invoices
+):
+    """Deciding from the invoice screen offers "next": for an approver, the next invoice
+    waiting for them, not one that waits at another level (the admins' 30,000 invoice)."""
+    (later,) = make_queue(1, code="", amount=Decimal("800.00"))
+    triage.send_for_approval(later, clerk)
+    small, large = invoices["small"], invoices["large"]
+    assert small.pk < large.pk < later.pk
+    client.force_login(approver)
+
+    response = client.get(reverse("invoice_detail", args=[small.pk]) + "?from=pending_approval")
+
+    assert response.context["next_item"] == later.pk  # not large, which waits for an admin
+    client.force_login(clerk)  # a clerk, who decides nothing, steps through every one
+    response = client.get(reverse("invoice_detail", args=[small.pk]) + "?from=pending_approval")
+    assert response.context["next_item"] == large.pk
