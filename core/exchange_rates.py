@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import transaction
 
 from audit import changes as audited
-from core.formatting import format_amount
+from core.formatting import format_amount, format_date
 from core.models import ExchangeRate
 from core.money import cents
 
@@ -90,21 +90,21 @@ class Conversion:
 
     def sentence(self, amount: Decimal | None) -> str:
         """The conversion in words, for the route reason on the invoice screen:
-        "4.11 USD is 3.81 EUR at 0.9259 EUR per USD (rate valid from 2026-11-27, ECB ...)";
-        amounts written as every screen writes them (core.formatting: "40,000.00 USD")."""
+        "4.11 USD is 3.81 EUR at 0.9259 EUR per USD (rate valid from 27 Nov 2026, ECB ...)";
+        amounts and dates written as every screen writes them (core.formatting: "40,000.00 USD")."""
         if self.identity:
             return ""
         if self.missing:
             return (
                 f"No exchange rate from {self.currency} to {self.base} is known on or before "
-                f"{self.day.isoformat()} ({self.day_is}), so the amount in {self.base} is "
+                f"{format_date(self.day)} ({self.day_is}), so the amount in {self.base} is "
                 "unknown and the invoice was routed as above every amount band. Once an admin "
                 "adds the rate (Admin, Exchange rates, or manage.py import_exchange_rates), the "
                 "invoice is routed again, unless someone has decided on it already"
             )
         rate = f"{self.rate.normalize():f}"
         when = (
-            f"valid from {self.valid_from.isoformat()}"
+            f"valid from {format_date(self.valid_from)}"
             if self.valid_from
             else f"undated: no dated rate on or before {self.day_is}"
         )
@@ -116,7 +116,7 @@ class Conversion:
         )
         return (
             f"{what}at {rate} {self.base} per {self.currency} "
-            f"(rate {when}, for {self.day_is} {self.day.isoformat()}; "
+            f"(rate {when}, for {self.day_is} {format_date(self.day)}; "
             f"source: {self.source or 'not given'})"
         ).strip()
 

@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 from approvals.decisions import send_back_to_matching
 from audit import chain, changes
 from core import roles
+from core.formatting import format_datetime
 from core.identifiers import compact_identifier
 from core.models import Invoice, Status, Vendor, VendorRequest
 from core.models.invoices import actor_name
@@ -205,7 +206,8 @@ def request_vendor(invoice: Invoice, user, comment: str) -> VendorRequest:
     if waiting is not None:
         who = waiting.requested_by.get_username() if waiting.requested_by else "someone"
         raise ValidationError(
-            f"{who} already requested this vendor on {waiting.created_at:%Y-%m-%d %H:%M}; "
+            f"{who} already requested this vendor on "
+            f"{format_datetime(timezone.localtime(waiting.created_at))}; "
             "the vendor admins have been told."
         )
     comment = comment.strip()[:2000]

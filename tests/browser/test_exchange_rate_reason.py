@@ -63,7 +63,7 @@ def test_the_route_reason_names_the_rate_or_the_missing_rate(page, live_server, 
         card = page.locator(".card", has_text="Approval").first
         expect(card).to_contain_text(
             "Amount in EUR: 4.11 USD is 3.79 EUR at 0.9211 EUR per USD (rate valid from "
-            "2026-10-30, for the invoice date 2026-11-03; source: ECB euro foreign exchange "
+            "30 Oct 2026, for the invoice date 3 Nov 2026; source: ECB euro foreign exchange "
             "reference rates)."
         )
         expect(card).to_contain_text("Default: one approver")
@@ -74,7 +74,7 @@ def test_the_route_reason_names_the_rate_or_the_missing_rate(page, live_server, 
         page.goto(f"{live_server.url}/invoices/{unknown.pk}/")
         card = page.locator(".card", has_text="Approval").first
         expect(card).to_contain_text(
-            "No exchange rate from CAD to EUR is known on or before 2026-11-03 (the invoice "
+            "No exchange rate from CAD to EUR is known on or before 3 Nov 2026 (the invoice "
             "date), so the amount in EUR is unknown and the invoice was routed as above every "
             "amount band."
         )

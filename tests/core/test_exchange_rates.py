@@ -206,7 +206,7 @@ def test_routing_uses_the_rate_of_the_invoice_date_and_its_reason_names_it(clerk
     assert route.rule_name == "Default: one approver"
     assert route.reason.endswith(
         "Amount in EUR: 40,000.00 USD is 20,000.00 EUR at 0.5 EUR per USD (rate valid from "
-        "2026-11-01, for the invoice date 2026-11-20; source: Treasury)."
+        "1 Nov 2026, for the invoice date 20 Nov 2026; source: Treasury)."
     )
     event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.pending_approval")
     assert event.payload["inputs"]["amount_company_currency"] == "20000.00"
@@ -230,7 +230,7 @@ def test_a_missing_rate_is_said_on_the_route_and_a_rate_added_later_routes_it_ag
     assert route.rule_name == "25,000 and over: an approver, then an admin"
     # ... and said, with what to do.
     assert (
-        "No exchange rate from USD to EUR is known on or before 2026-11-03 (the invoice date), "
+        "No exchange rate from USD to EUR is known on or before 3 Nov 2026 (the invoice date), "
         "so the amount in EUR is unknown and the invoice was routed as above every amount band"
     ) in route.reason
     event = AuditEvent.objects.get(invoice_id=invoice.pk, action="invoice.pending_approval")
@@ -248,7 +248,7 @@ def test_a_missing_rate_is_said_on_the_route_and_a_rate_added_later_routes_it_ag
     assert rate.currency == "USD"
     route = chains.open_route(invoice)
     assert route.rule_name == "Default: one approver"
-    assert "4.11 USD is 3.78 EUR at 0.92 EUR per USD (rate valid from 2026-11-01" in route.reason
+    assert "4.11 USD is 3.78 EUR at 0.92 EUR per USD (rate valid from 1 Nov 2026" in route.reason
     assert AuditEvent.objects.filter(
         action="masterdata.exchange_rate_created", payload__key="USD/EUR 2026-11-01"
     ).exists()
