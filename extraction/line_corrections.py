@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from approvals import trust
 from audit import chain
@@ -95,8 +96,14 @@ def correct_lines(invoice: Invoice, user, changes: LineChanges) -> list[dict]:
         unknown = (set(changes.changed) | set(changes.removed)) - set(lines)
         if unknown:
             raise ValidationError("A line changed meanwhile; open the lines again.")
-        # New lines go after the last, removed ones included: a position names one line.
-        position = max((line.position for line in lines.values()), default=0)
+        # New lines go after the last one the invoice ever had, lines removed in an earlier
+        # correction included (the line history keeps them): a position names one line in
+        # the audit trail and in the corrections kept for learning.
+        position = max(
+            max((line.position for line in lines.values()), default=0),
+            InvoiceLine.history.filter(invoice_id=locked.pk).aggregate(last=Max("position"))["last"]
+            or 0,
+        )
         done = []
         for pk, values in changes.changed.items():
             if pk in changes.removed:

@@ -281,3 +281,19 @@ def test_line_corrections_are_kept_as_training_data_and_mark_the_vendor(clerk, a
     line.refresh_from_db()
     assert line.history.first().history_change_reason == "Lines corrected by clara"
     assert track_record(acme).corrected == 1
+
+
+def test_a_line_added_after_an_earlier_removal_takes_a_new_position(clerk, acme):
+    """A position names one line in the audit trail and in the corrections kept for
+    learning: the last line removed in one correction is not reused by the next."""
+    invoice = misread_invoice(acme)
+    line = invoice.lines.get()
+    paper = {"description": "Printer paper", "quantity": Decimal(10), "amount": Decimal("250")}
+    correct_lines(invoice, clerk, LineChanges(added=[paper]))  # line 2
+    second = invoice.lines.get(position=2)
+    correct_lines(invoice, clerk, LineChanges(removed=[second.pk]))
+
+    (done,) = correct_lines(invoice, clerk, LineChanges(added=[paper]))
+
+    assert done["position"] == 3
+    assert sorted(invoice.lines.values_list("position", flat=True)) == [line.position, 3]
