@@ -32,6 +32,9 @@ LEARNABLE = (
     "total_amount",
 )
 LEARNED_CONFIDENCE = 0.9
+# The hint key of the rows clerks removed from a vendor's lines, and how many are kept.
+SKIPPED_ROWS = "skip_lines"
+MAX_SKIPPED_ROWS = 20
 
 
 def shape(text: str) -> str:
@@ -133,3 +136,48 @@ def _same(name: str, parsed, value) -> bool:
     if name in DATE_FIELDS:
         return parsed == value
     return str(parsed).casefold() == str(value).strip().casefold()
+
+
+def row_key(description: str) -> str:
+    """A line's text as remembered: the label normalised, each number (its thousands and
+    decimal marks included) one "9": "Übertrag 1.234,00" and "ÜBERTRAG: 5,00" are the
+    same row, as "Subtotal page 1" and "Subtotal page 2" are."""
+    return normalise_label(re.sub(r"\d(?:[\d.,'\u2019\s]*\d)?", "9", description))
+
+
+def learn_skipped_rows(hints: dict, descriptions: list[str], invoice_id: int) -> bool:
+    """Remember, in a vendor profile's `hints`, the rows a clerk removed from one of its
+    invoices (their descriptions), newest last, at most MAX_SKIPPED_ROWS; returns whether
+    anything new was learned. Mutates `hints`; the caller saves the profile."""
+    known = hints.get(SKIPPED_ROWS, {}).get("rows", [])
+    new = [key for key in dict.fromkeys(map(row_key, descriptions)) if key and key not in known]
+    if not new:
+        return False
+    rows = [*known, *new][-MAX_SKIPPED_ROWS:]
+    hints[SKIPPED_ROWS] = {"rows": rows, "learned_from": invoice_id}
+    return True
+
+
+def skip_learned_rows(result: ExtractionResult, hints: dict) -> int:
+    """Leave out of `result.lines` the rows clerks removed from this vendor's earlier
+    invoices; returns how many were left out. Only where the arithmetic confirms it: the
+    counted lines do not add up to the sum of line net amounts (BT-106, or the net amount
+    BT-109 where the document states no BT-106) with those rows, and do without them
+    (EN 16931 BR-CO-10). A row that is a real item this time stays, so a learned row never
+    removes a line silently."""
+    rows = set(hints.get(SKIPPED_ROWS, {}).get("rows", []))
+    if not rows or not result.lines:
+        return 0
+    target = result.totals.line_total
+    if target is None:
+        target = result.value("net_amount")
+    counted = [line for line in result.lines if line.counted]
+    if not isinstance(target, Decimal) or any(line.amount is None for line in counted):
+        return 0
+    skipped = [line for line in counted if row_key(line.description) in rows]
+    if not skipped or sum(line.amount for line in counted) == target:
+        return 0
+    if sum(line.amount for line in counted if line not in skipped) != target:
+        return 0
+    result.lines = [line for line in result.lines if line not in skipped]
+    return len(skipped)

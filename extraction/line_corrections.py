@@ -7,7 +7,10 @@ header form does.
 
 The audit events are the record of clerk corrections the learning reads (header fields:
 extraction.training.correction_documents): `corrected_lines` gives, per corrected line, the
-value read and the value the clerk settled on, the training data for line reading.
+value read and the value the clerk settled on, the training data for line reading. A row
+the clerk removed is also taught to the vendor's profile at once, as a corrected header
+field is (extraction.learning.skip_learned_rows): the vendor's next documents leave it out
+where their arithmetic confirms it.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +27,8 @@ from core.models import Invoice, InvoiceLine
 from core.models.invoices import actor_name
 from core.money import cents
 from extraction.corrections import CORRECTABLE
+from extraction.learning import SKIPPED_ROWS, learn_skipped_rows
+from extraction.models import VendorProfile
 
 # The line fields a clerk corrects: item code (BT-155), description (BT-153/154), quantity
 # (BT-129), unit net price (BT-146), line net amount (BT-131), VAT category (BT-151) and
@@ -149,6 +154,7 @@ def correct_lines(invoice: Invoice, user, changes: LineChanges) -> list[dict]:
         if not done:
             return []
         summary = describe(done)
+        removed = [lines[pk].description for pk in changes.removed]
         chain.record(
             ACTION,
             actor=actor_name(user),
@@ -157,6 +163,7 @@ def correct_lines(invoice: Invoice, user, changes: LineChanges) -> list[dict]:
                 "reason": f"Corrected {summary}",
                 "lines": done,
                 "vendor_id": locked.vendor_id,
+                "learned": _learn(locked, removed),
             },
         )
         # As a header correction: the vendor's invoices are not read right yet.
@@ -180,6 +187,19 @@ def describe(done: list[dict]) -> str:
         else:
             parts.append(f"line {item['position']} {item['action']}")
     return ", ".join(parts)
+
+
+def _learn(invoice: Invoice, removed: list[str]) -> list[str]:
+    """Teach the vendor's profile the rows removed from its lines (extraction.learning:
+    left out of its next documents where the arithmetic confirms it), as a header
+    correction teaches where a field stands; returns the hints learned (["skip_lines"])."""
+    if invoice.vendor is None or not removed:
+        return []
+    profile, _ = VendorProfile.objects.get_or_create(vendor=invoice.vendor)
+    if not learn_skipped_rows(profile.hints, removed, invoice.pk):
+        return []
+    profile.save()
+    return [SKIPPED_ROWS]
 
 
 def corrected_lines(vendor_id: int | None = None) -> list[dict]:

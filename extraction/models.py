@@ -10,7 +10,9 @@ class VendorProfile(models.Model):
     `hints` maps a field name to where its value stands: the label beside or above it, on
     which side, and the value's shape, e.g.
     {"invoice_number": {"label": "beleg-kennung", "where": "right", "shape": "AA-9999-9999",
-                        "learned_from": 42}}.
+                        "learned_from": 42}};
+    and under "skip_lines" the rows clerks removed from its lines (extraction.learning),
+    {"skip_lines": {"rows": ["zwischensumme seite 9"], "learned_from": 43}}.
     Admins can read and edit it in the Django admin; deleting a hint forgets it.
     """
 

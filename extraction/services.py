@@ -19,7 +19,7 @@ from core.models import (
     Status,
 )
 from extraction.extract import extract_source
-from extraction.learning import apply_hints
+from extraction.learning import apply_hints, skip_learned_rows
 from extraction.models import VendorProfile
 from extraction.ocr import reporting_progress
 from extraction.parties import PrintedIdentifier, printed_identifiers
@@ -122,6 +122,8 @@ def record_extraction(invoice: Invoice, result: ExtractionResult) -> None:
         _identity_from_master(result, match)
     profile = VendorProfile.objects.filter(vendor=match.vendor).first() if match.vendor else None
     learned = apply_hints(result, profile.hints) if profile else []
+    if profile and skip_learned_rows(result, profile.hints):
+        learned.append("lines")
     fields = _model_fields(Invoice, **{name: result.value(name) for name in HEADER_FIELDS})
     found = [name for name in HEADER_FIELDS if fields[name] not in ("", None)]
     with transaction.atomic():
