@@ -133,7 +133,7 @@ def invoice_detail(request: HtmxHttpRequest, pk: int):
                 {"row": row, "name": VAT_CATEGORIES.get(row.category, "")}
                 for row in invoice.tax_breakdown.all()
             ],
-            "exceptions": invoice.exceptions.all(),
+            "exceptions": _exceptions_shown(invoice),
             "events": AuditEvent.objects.for_invoice(invoice.pk),
             "decision_form": DecisionForm(),
             **_approval_panel(invoice, request.user),
@@ -445,6 +445,15 @@ def _pages(invoice: Invoice, selected: str) -> list[dict]:
             }
         )
     return pages
+
+
+def _exceptions_shown(invoice: Invoice) -> list:
+    """The invoice's exceptions for its screen: each open one, and each resolved one whose
+    code is not open again (matching again resolves what it found before and raises what it
+    finds now: "Purchase order not found" resolved and open at once says nothing)."""
+    found = list(invoice.exceptions.all())
+    open_codes = {exc.code for exc in found if exc.resolved_at is None}
+    return [exc for exc in found if exc.resolved_at is None or exc.code not in open_codes]
 
 
 def _match_panel(invoice: Invoice) -> dict | None:

@@ -119,3 +119,33 @@ def test_clerk_requests_the_vendor(page, live_server, unknown, width):
     page.goto(f"{live_server.url}/vendors/requests/")
     expect(page.locator("table.grid")).to_contain_text("Kestrel Tooling GmbH")
     _shot(page, f"{width}-6-admin-vendor-requests")
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_match_again_clears_the_exception_once_the_vendor_is_in_the_master(
+    page, live_server, unknown, width
+):
+    """The vendor reached the master another way (the ERP's vendor sync, the Django admin):
+    the clerk's "Match again" looks it up again and the exception clears on the page."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    Vendor.objects.create(
+        name="Kestrel Tooling GmbH",
+        vat_id=KESTREL["vendor_vat_id"],
+        iban=KESTREL["vendor_iban"],
+        external_id=f"V-ERP-{width}",
+    )
+    _sign_in(page, live_server, "clara")
+    page.goto(f"{live_server.url}/invoices/{unknown.pk}/")
+    expect(_vendor_line(page)).not_to_have_class(re.compile("resolved"))
+
+    page.get_by_role("button", name="Match again").click()
+
+    expect(page).to_have_url(re.compile(rf"/invoices/{unknown.pk}/"))
+    expect(page.locator(".messages").first).to_contain_text("Cleared: Vendor unknown")
+    expect(_vendor_line(page)).to_have_class(re.compile("resolved"))
+    expect(page.locator("h1")).to_contain_text("Kestrel Tooling GmbH")
+    # Found again by the new match: listed once, open, not also as resolved.
+    missing_po = page.locator(".exceptions li", has_text="No purchase order 4500099")
+    expect(missing_po).to_have_count(1)
+    expect(missing_po).not_to_have_class(re.compile("resolved"))
+    _shot(page, f"{width}-7-match-again-finds-the-vendor")
