@@ -25,7 +25,7 @@ from audit.models import AuditEvent
 from core import roles
 from core.models import Invoice, InvoiceLine, Status
 from core.models.invoices import actor_name
-from extraction.corrections import CORRECTABLE
+from extraction.corrections import CORRECTABLE, lock_for_correction
 
 CODING_FIELDS = ("gl_account", "cost_center", "tax_code")
 ACTION = "invoice.lines_coded"
@@ -149,13 +149,7 @@ def code_lines(invoice: Invoice, user, coding: dict[int, dict], suggested=None) 
     invoice is not in review or a line is not the invoice's."""
     suggested = suggested or {}
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        # Checked on the locked row: another person may have sent it on meanwhile.
-        if locked.status not in CODABLE:
-            raise ValidationError(
-                f"Lines can be coded while an invoice is in review; this one is "
-                f"{locked.get_status_display()}."
-            )
+        locked = lock_for_correction(invoice, "Lines can be coded")
         lines = {line.pk: line for line in locked.lines.all()}
         if set(coding) - set(lines):
             raise ValidationError("A line changed meanwhile; open the coding again.")

@@ -32,20 +32,7 @@ def approvers() -> QuerySet:
     """The active users who hold core.approve_invoice (through a group, given to them, or
     as superusers): the only people a delegation or an escalation may hand a decision to
     (issue 16)."""
-    permission = Permission.objects.filter(
-        content_type__app_label="core", codename="approve_invoice"
-    )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(
-            Q(is_superuser=True)
-            | Q(user_permissions__in=permission)
-            | Q(groups__permissions__in=permission)
-        )
-        .distinct()
-        .order_by("username")
-    )
+    return users_holding("approve_invoice")
 
 
 def can_accept_variance(user: User | AnonymousUser) -> bool:
@@ -79,7 +66,13 @@ def can_link_vendor(user: User | AnonymousUser) -> bool:
 def vendor_admins() -> QuerySet:
     """The active users who may add vendors (core.add_vendor through a group, given to
     them, or as superusers): the people a clerk's vendor request is sent to."""
-    permission = Permission.objects.filter(content_type__app_label="core", codename="add_vendor")
+    return users_holding("add_vendor")
+
+
+def users_holding(codename: str) -> QuerySet:
+    """The active users who hold the core permission `codename` (through a group, given to
+    them, or as superusers), by username."""
+    permission = Permission.objects.filter(content_type__app_label="core", codename=codename)
     return (
         get_user_model()
         .objects.filter(is_active=True)

@@ -21,15 +21,25 @@ CORRECTABLE = (Status.NEEDS_REVIEW,)
 VENDOR_KEYS = ("vendor_name", "vendor_vat_id", "vendor_iban")
 
 
-def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
-    """Apply the changed values; returns the names of the fields that really changed."""
-    if invoice.status not in CORRECTABLE:
+def lock_for_correction(invoice: Invoice, what: str) -> Invoice:
+    """The invoice's row, locked for the rest of the caller's transaction, once it is in
+    review (CORRECTABLE). Asked on the locked row, not the caller's copy: another person
+    may have sent the invoice on meanwhile. ValidationError "<what> while an invoice is in
+    review; …" otherwise ("Fields can be corrected"). For header fields, lines and their
+    coding."""
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.status not in CORRECTABLE:
         raise ValidationError(
-            f"Fields can be corrected while an invoice is in review; this one is "
-            f"{invoice.get_status_display()}."
+            f"{what} while an invoice is in review; this one is {locked.get_status_display()}."
         )
+    return locked
+
+
+def correct_fields(invoice: Invoice, user, changes: dict) -> list[str]:
+    """Apply the changed values; returns the names of the fields that really changed.
+    ValidationError when the invoice is not in review (lock_for_correction)."""
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        locked = lock_for_correction(invoice, "Fields can be corrected")
         before = {name: getattr(locked, name) for name in changes}
         changed = [name for name, value in changes.items() if before[name] != value]
         if not changed:

@@ -26,7 +26,7 @@ from audit.models import AuditEvent
 from core.models import Invoice, InvoiceLine
 from core.models.invoices import actor_name
 from core.money import cents
-from extraction.corrections import CORRECTABLE
+from extraction.corrections import lock_for_correction
 from extraction.learning import SKIPPED_ROWS, learn_skipped_rows
 from extraction.models import VendorProfile
 
@@ -90,13 +90,7 @@ def correct_lines(invoice: Invoice, user, changes: LineChanges) -> list[dict]:
     invoice's, or the invoice would be left without a line that was read with some."""
     reason_by = "Lines corrected by " + actor_name(user)
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        # Checked on the locked row: another person may have sent it on meanwhile.
-        if locked.status not in CORRECTABLE:
-            raise ValidationError(
-                f"Lines can be corrected while an invoice is in review; this one is "
-                f"{locked.get_status_display()}."
-            )
+        locked = lock_for_correction(invoice, "Lines can be corrected")
         lines = {line.pk: line for line in locked.lines.all()}
         unknown = (set(changes.changed) | set(changes.removed)) - set(lines)
         if unknown:

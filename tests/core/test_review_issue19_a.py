@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from core import vendors
 from core.coding import code_lines
 from core.models import Invoice, Status, Vendor, VendorRequest
+from extraction.corrections import correct_fields
 from extraction.line_corrections import LineChanges, correct_lines
 from tests.core.test_coding import coding_data, non_po_invoice
 from tests.core.test_line_corrections import form_data, misread_invoice
@@ -82,6 +83,20 @@ def test_lines_are_not_corrected_once_the_invoice_left_review_meanwhile(clerk, a
     line.refresh_from_db()
     assert line.quantity == Decimal(1)
     assert not AuditEvent.objects.filter(action="invoice.lines_corrected").exists()
+
+
+def test_fields_are_not_corrected_once_the_invoice_left_review_meanwhile(clerk, acme):
+    """The header form as the lines form: the status is asked on the locked row."""
+    invoice = misread_invoice(acme)
+    stale = Invoice.objects.get(pk=invoice.pk)  # as the view loaded it, in review
+    Invoice.objects.filter(pk=invoice.pk).update(status=Status.PENDING_APPROVAL)  # meanwhile
+
+    with pytest.raises(ValidationError, match="Fields can be corrected while"):
+        correct_fields(stale, clerk, {"invoice_number": "INV-OTHER"})
+
+    invoice.refresh_from_db()
+    assert invoice.invoice_number != "INV-OTHER"
+    assert not AuditEvent.objects.filter(action="invoice.fields_corrected").exists()
 
 
 def test_lines_are_not_coded_once_the_invoice_left_review_meanwhile(clerk):
