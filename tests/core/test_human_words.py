@@ -2,11 +2,13 @@
 with the code as a tooltip, amounts and dates written one way (core.formatting, Babel) on
 screens and in sentences, and the 403/404/500 pages inside the layout."""
 
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.core.management import call_command
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
@@ -306,3 +308,15 @@ def test_field_names_are_words_in_sentences(clerk, over_billed):
     correct_fields(over_billed, clerk, {"due_date": date(2026, 12, 3), "po_number": "4500001X"})
     event = AuditEvent.objects.filter(invoice_id=over_billed.pk, action="invoice.fields_corrected")
     assert event.get().payload["reason"] == "Corrected due date, PO number"
+
+
+@pytest.mark.django_db
+def test_the_demo_report_names_exceptions_in_words():
+    """What `make run` prints once the demo inbox is read: labels, as the screens show."""
+    make_queue(1, code="OVER_BILLED")
+    out = io.StringIO()
+
+    call_command("demo_report", stdout=out)
+
+    assert "in review (exceptions): 1  [Billed more than ordered 1]" in out.getvalue()
+    assert "OVER_BILLED" not in out.getvalue()

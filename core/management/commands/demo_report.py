@@ -4,7 +4,7 @@ from collections import Counter
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from core import demo, pipeline
+from core import demo, exception_codes, pipeline
 from core.models import Invoice, InvoiceException, Status
 
 
@@ -30,7 +30,9 @@ class Command(BaseCommand):
         out(f"Ledgerline: {sum(counts.values())} invoices")
         out(f"  posted to the ERP outbox ({settings.ERP_OUTBOX_DIR}): {counts[Status.POSTED]}")
         out(f"  waiting for approval: {counts[Status.PENDING_APPROVAL]}")
-        in_review = ", ".join(f"{code} {n}" for code, n in sorted(codes.items()))
+        in_review = ", ".join(
+            f"{exception_codes.label(code)} {n}" for code, n in sorted(codes.items())
+        )
         out(
             f"  in review (exceptions): {counts[Status.NEEDS_REVIEW]}"
             + (f"  [{in_review}]" if in_review else "")
