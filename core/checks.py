@@ -4,13 +4,16 @@ outside development.
 Development is said explicitly: LEDGERLINE_DEV=1 (settings.DEVELOPMENT), which the
 Makefile sets for `make run`. Any other process is taken for production, and
 `development_defaults_left` names what it must not run with (issue 16: gunicorn with the
-development key served forged approve links). Every manage.py command that runs the system
-checks refuses them, `qcluster` included; core/wsgi.py (gunicorn, any WSGI server) calls
-`refuse_development_defaults` at import, since a WSGI server runs no system checks.
+development key served forged approve links). The deployment entry points refuse them:
+`qcluster` (and runserver) through the system checks, core/wsgi.py (gunicorn, any WSGI
+server) by calling `refuse_development_defaults` at import, since a WSGI server runs no
+system checks. One-shot commands (migrate, ingest, check) warn and run: SERVING_COMMANDS.
 """
 
+import sys
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 DEVELOPMENT_HINT = "For development, run `make run` or set LEDGERLINE_DEV=1."
@@ -61,9 +64,28 @@ def development_defaults_left() -> list[Error]:
     return errors
 
 
+# The manage.py commands that serve or do the work (requests, queued tasks, mail, ERP
+# postings): outside development they refuse the development defaults, as core/wsgi.py does
+# for gunicorn. A one-shot command (migrate, ingest, check, a report) serves nobody: it
+# names the defaults left as warnings and runs, so batch jobs and the team's own measures
+# (shared/tools/touchless.py: migrate and ingest on a scratch SQLite file) can run the
+# product as it ships.
+SERVING_COMMANDS = frozenset({"qcluster", "runserver", "rundemo"})
+
+
 @register(Tags.security, deploy=False)
 def check_production_settings(app_configs, **kwargs):
-    return development_defaults_left()
+    """The development defaults left outside development: errors in a process that serves
+    (`serving_command`), the same findings as warnings in a one-shot command."""
+    errors = development_defaults_left()
+    if serving_command(sys.argv):
+        return errors
+    return [Warning(error.msg, hint=error.hint, id=error.id) for error in errors]
+
+
+def serving_command(argv: list[str]) -> bool:
+    """Whether `argv` (sys.argv) runs manage.py with one of SERVING_COMMANDS."""
+    return len(argv) > 1 and argv[1] in SERVING_COMMANDS
 
 
 def refuse_development_defaults() -> None:

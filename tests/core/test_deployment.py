@@ -149,3 +149,20 @@ def test_production_responses_carry_hsts_csp_and_secure_cookies(tmp_path):
     assert seen["xfo"] == "DENY"
     assert seen["cookies"] == {"csrftoken": True}
     assert seen["plain"] == [301, "https://ap.example.com/login/"]
+
+
+def test_a_one_shot_command_runs_with_development_defaults_and_names_them(tmp_path):
+    """migrate on a scratch SQLite file with no settings, as shared/tools/touchless.py runs
+    the product: it runs, and says what a production process would refuse."""
+    migrated = _run(
+        tmp_path,
+        "manage.py",
+        "migrate",
+        "--noinput",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'scratch.sqlite3'}",
+        timeout=300,
+    )
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert "ledgerline.E001" in migrated.stderr  # named, as a warning
+    assert "ledgerline.E003" in migrated.stderr

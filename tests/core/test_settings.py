@@ -1,4 +1,7 @@
+import sys
+
 import pytest
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from core.checks import check_production_settings
@@ -28,16 +31,39 @@ def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
-def test_production_refuses_development_defaults(settings):
+def test_production_refuses_development_defaults(settings, monkeypatch):
     settings.DEVELOPMENT = False
     settings.DEBUG = True
     settings.SECRET_KEY = settings.DEV_SECRET_KEY
     settings.ALLOWED_HOSTS = ["*"]
     settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
 
-    ids = {error.id for error in check_production_settings(None)}
+    monkeypatch.setattr(sys, "argv", ["manage.py", "qcluster"])
+    found = check_production_settings(None)
 
-    assert ids == {"ledgerline.E008", "ledgerline.E001", "ledgerline.E002", "ledgerline.E003"}
+    assert {error.id for error in found} == {
+        "ledgerline.E008",
+        "ledgerline.E001",
+        "ledgerline.E002",
+        "ledgerline.E003",
+    }
+    assert all(error.level == checks.ERROR for error in found)
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+@pytest.mark.parametrize("command", ["migrate", "ingest", "check"])
+def test_a_one_shot_command_warns_of_development_defaults_and_runs(settings, monkeypatch, command):
+    """Batch jobs and the team's measures (shared/tools/touchless.py) migrate and ingest
+    on a scratch SQLite file: named, not refused; the serving entry points refuse."""
+    settings.DEVELOPMENT = False
+    settings.SECRET_KEY = settings.DEV_SECRET_KEY
+    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+    monkeypatch.setattr(sys, "argv", ["manage.py", command])
+
+    found = check_production_settings(None)
+
+    assert {error.id for error in found} >= {"ledgerline.E001", "ledgerline.E003"}
+    assert all(error.level == checks.WARNING for error in found)
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
