@@ -29,8 +29,6 @@ from extraction.corrections import CORRECTABLE, lock_for_correction
 
 CODING_FIELDS = ("gl_account", "cost_center", "tax_code")
 ACTION = "invoice.lines_coded"
-# Codable while in review, as corrections are (extraction.corrections.CORRECTABLE).
-CODABLE = CORRECTABLE
 # How alike (0-100, token set ratio of the descriptions, case and punctuation ignored) an
 # earlier line must be for its coding to be suggested for this one.
 SIMILAR_DESCRIPTION = 70
@@ -122,7 +120,7 @@ def lines_card(invoice: Invoice, user) -> dict:
     waiting = needs_coding(invoice)
     return {
         "can_correct_lines": allowed,
-        "can_code_lines": allowed and invoice.status in CODABLE,
+        "can_code_lines": allowed,  # coded while in review, as lines are corrected
         "needs_coding": waiting,
         "show_coding": waiting
         or invoice.purchase_order_id is None

@@ -106,7 +106,7 @@ def invoice_coding(request: HtmxHttpRequest, pk: int):
     for form, line in zip(formset.forms, lines, strict=False):
         form.required_coding = required and line.counted
     if request.method == "POST":
-        if invoice.status not in coding.CODABLE:
+        if invoice.status not in CORRECTABLE:
             messages.error(
                 request,
                 f"Lines can be coded while an invoice is in review; this one is "
